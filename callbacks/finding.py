@@ -1,0 +1,80 @@
+"""The one vocabulary every check speaks: a `Finding`."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+SEVERITIES = ("info", "warning", "error")
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One thing a check noticed about a model, its data or its training run.
+
+    Checks and callbacks produce Findings; reports and the command line print
+    them. A Finding is immutable and converts to a plain dict (`to_dict`) for
+    JSON.
+
+    Args:
+        check: Fixed snake_case name of the check, e.g. `"dead_units"`.
+        severity: One of `"info"`, `"warning"`, `"error"`.
+        epoch: 0-based epoch the finding refers to, or `None` (before training).
+        layer: Name of the layer concerned, or `None` for the whole model.
+        value: The measured figure (a float), or `None`.
+        threshold: The figure `value` was compared with, or `None`.
+        message: What is wrong, in words a person understands.
+        suggestion: A concrete way to fix it.
+
+    Example:
+
+    >>> f = Finding("dead_units", "warning", epoch=2, layer="dense_1",
+    ...             value=0.6, threshold=0.5,
+    ...             message="60% of the units of dense_1 never activate.",
+    ...             suggestion="Lower the learning rate or use LeakyReLU.")
+    >>> f.severity
+    'warning'
+    """
+
+    check: str
+    severity: str
+    epoch: int | None = None
+    layer: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    message: str = ""
+    suggestion: str = ""
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(
+                f"`severity` must be one of {SEVERITIES}. "
+                f"Received: severity={self.severity!r}"
+            )
+        if not isinstance(self.check, str) or not self.check:
+            raise ValueError(
+                "`check` must be a non-empty string naming the check. "
+                f"Received: check={self.check!r}"
+            )
+
+    def to_dict(self):
+        """Returns the finding as a JSON-ready dict (NaN/inf become strings)."""
+        out = dataclasses.asdict(self)
+        for key in ("value", "threshold"):
+            v = out[key]
+            if v is not None:
+                v = float(v)
+                out[key] = v if math.isfinite(v) else str(v)
+        return out
+
+    def __str__(self):
+        where = []
+        if self.epoch is not None:
+            where.append(f"epoch {self.epoch}")
+        if self.layer is not None:
+            where.append(self.layer)
+        loc = f" ({', '.join(where)})" if where else ""
+        text = f"[{self.severity}] {self.check}{loc}: {self.message}"
+        if self.suggestion:
+            text += f" Fix: {self.suggestion}"
+        return text

@@ -1,0 +1,22 @@
+import json
+import math
+
+import pytest
+
+from callbacks import Finding
+
+
+def test_finding_is_frozen_and_serializes():
+    f = Finding("nan_loss", "error", epoch=1, value=math.nan, threshold=None,
+                message="Loss is NaN.", suggestion="Lower the learning rate.")
+    with pytest.raises(Exception):
+        f.severity = "info"
+    d = f.to_dict()
+    assert d["value"] == "nan"
+    json.dumps(d)
+    assert "[error] nan_loss (epoch 1): Loss is NaN. Fix: Lower" in str(f)
+
+
+def test_finding_rejects_unknown_severity():
+    with pytest.raises(ValueError, match="Received: severity='fatal'"):
+        Finding("nan_loss", "fatal")
