@@ -16,7 +16,9 @@ ACTIVATIONS = (*RELU_FAMILY, *SATURATING, "selu")
 OPTIMIZERS = {
     "adam": lambda lr: keras.optimizers.Adam(learning_rate=lr),
     "adamw": lambda lr: keras.optimizers.AdamW(learning_rate=lr),
-    "sgd": lambda lr: keras.optimizers.SGD(learning_rate=lr, momentum=0.9, nesterov=True),
+    "sgd": lambda lr: keras.optimizers.SGD(
+        learning_rate=lr, momentum=0.9, nesterov=True
+    ),
     "rmsprop": lambda lr: keras.optimizers.RMSprop(learning_rate=lr),
 }
 _warned = set()
@@ -33,7 +35,11 @@ def check_activation(activation):
         warnings.warn(
             f"activation={activation!r} in hidden layers saturates: where its slope "
             "is ~0 the gradient flowing back vanishes"
-            + (", and its outputs are all positive, so updates zig-zag" if activation == "sigmoid" else "")
+            + (
+                ", and its outputs are all positive, so updates zig-zag"
+                if activation == "sigmoid"
+                else ""
+            )
             + ". The recipe uses 'relu' (or 'leaky_relu'/'elu').",
             UserWarning,
             stacklevel=3,
@@ -70,7 +76,11 @@ def input_block(input_shape, preprocessing, x_train):
 
     if isinstance(preprocessing, keras.layers.Layer):
         return inputs, preprocessing(inputs)
-    x = _validate.check_x(x_train, "x_train", input_shape) if x_train is not None else None
+    x = (
+        _validate.check_x(x_train, "x_train", input_shape)
+        if x_train is not None
+        else None
+    )
     if preprocessing in ("pca", "whiten") and len(input_shape) > 1:
         x = None if x is None else x.reshape(len(x), -1)
         flat = keras.layers.Flatten(name="flatten_input")(inputs)
@@ -92,8 +102,14 @@ def head(x, *, task, num_classes, y_train, one_hot, l2, seed=None):
         counts = np.bincount(ids, minlength=num_classes).astype("float64")
         priors = (counts + 1e-3) / (counts.sum() + 1e-3 * num_classes)
     if task == "classification":
-        units, activation, loss = num_classes, "softmax", (
-            "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
+        units, activation, loss = (
+            num_classes,
+            "softmax",
+            (
+                "categorical_crossentropy"
+                if one_hot
+                else "sparse_categorical_crossentropy"
+            ),
         )
         bias = np.log(priors) - np.log(priors).mean() if priors is not None else None
     elif task == "binary":
@@ -146,8 +162,19 @@ def compile_model(model, *, optimizer, learning_rate, loss, task):
     return model
 
 
-def common_checks(input_shape, num_classes, *, task, activation, dropout, l2,
-                  x_train, y_train, one_hot, preprocessing):
+def common_checks(
+    input_shape,
+    num_classes,
+    *,
+    task,
+    activation,
+    dropout,
+    l2,
+    x_train,
+    y_train,
+    one_hot,
+    preprocessing,
+):
     """Validates the arguments both builders take; returns num_classes."""
     try:
         input_shape = tuple(int(d) for d in input_shape)
@@ -185,7 +212,11 @@ def common_checks(input_shape, num_classes, *, task, activation, dropout, l2,
         x_train = _validate.check_x(x_train, "x_train", input_shape)
     if y_train is not None:
         _validate.check_labels(
-            y_train, task=task, num_classes=num_classes, one_hot=one_hot,
-            name="y_train", length=None if x_train is None else len(x_train),
+            y_train,
+            task=task,
+            num_classes=num_classes,
+            one_hot=one_hot,
+            name="y_train",
+            length=None if x_train is None else len(x_train),
         )
     return input_shape, num_classes

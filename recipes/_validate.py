@@ -103,7 +103,8 @@ def check_labels(y, *, task, num_classes, one_hot=False, name="y", length=None):
         raise ValueError(
             f"`{name}` must hold class ids in [0, {num_classes}). Re-encode the labels "
             "(sklearn.preprocessing.LabelEncoder) or raise `num_classes`. "
-            f"Received: {name} values in [{lo:g}, {hi:g}] with num_classes={num_classes}"
+            f"Received: {name} values in [{lo:g}, {hi:g}] with "
+            f"num_classes={num_classes}"
         )
     return arr.astype("int64")
 
@@ -158,10 +159,12 @@ def check_positive_ints(value, name, allow_empty=True):
 
 
 def check_fraction(value, name, upper=1.0):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-        0.0 <= value < upper
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (0.0 <= value < upper)
     ):
         raise ValueError(
-            f"`{name}` must be a number in [0, {upper}). Received: {name}={value!r}"
+            f"`{name}` must be a number in [0, {upper:g}). Received: {name}={value!r}"
         )
     return float(value)

@@ -97,9 +97,16 @@ def build_cnn(
     'Conv2D'
     """
     input_shape, num_classes = _build.common_checks(
-        input_shape, num_classes, task=task, activation=activation,
-        dropout=dropout, l2=l2, x_train=x_train, y_train=y_train,
-        one_hot=one_hot, preprocessing=preprocessing,
+        input_shape,
+        num_classes,
+        task=task,
+        activation=activation,
+        dropout=dropout,
+        l2=l2,
+        x_train=x_train,
+        y_train=y_train,
+        one_hot=one_hot,
+        preprocessing=preprocessing,
     )
     if len(input_shape) not in (2, 3):
         raise ValueError(
@@ -118,9 +125,14 @@ def build_cnn(
     dense_units = _validate.check_positive_ints(dense_units, "dense_units")
     if pool not in POOLS:
         raise ValueError(f"`pool` must be one of {POOLS}. Received: pool={pool!r}")
-    if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 1:
+    if (
+        isinstance(kernel_size, bool)
+        or not isinstance(kernel_size, int)
+        or kernel_size < 1
+    ):
         raise ValueError(
-            f"`kernel_size` must be a positive integer. Received: kernel_size={kernel_size!r}"
+            "`kernel_size` must be a positive integer. "
+            f"Received: kernel_size={kernel_size!r}"
         )
     one_d = len(input_shape) == 2
     conv = keras.layers.Conv1D if one_d else keras.layers.Conv2D
@@ -130,15 +142,24 @@ def build_cnn(
         ("average", True): keras.layers.AveragePooling1D,
         ("average", False): keras.layers.AveragePooling2D,
     }.get((pool, one_d))
-    gap = keras.layers.GlobalAveragePooling1D if one_d else keras.layers.GlobalAveragePooling2D
+    gap = (
+        keras.layers.GlobalAveragePooling1D
+        if one_d
+        else keras.layers.GlobalAveragePooling2D
+    )
     init = _build.initializer_for(activation, kernel_initializer, seed)
     reg = keras.regularizers.L2(l2) if l2 else None
 
     inputs, x = _build.input_block(input_shape, preprocessing, x_train)
     for i, f in enumerate(filters):
         x = conv(
-            f, kernel_size, padding="same", use_bias=not batch_norm,
-            kernel_initializer=init, kernel_regularizer=reg, name=f"conv_{i}",
+            f,
+            kernel_size,
+            padding="same",
+            use_bias=not batch_norm,
+            kernel_initializer=init,
+            kernel_regularizer=reg,
+            name=f"conv_{i}",
         )(x)
         if batch_norm:
             x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
@@ -149,8 +170,11 @@ def build_cnn(
     x = gap(name="global_pool")(x)
     for j, units in enumerate(dense_units, start=len(filters)):
         x = keras.layers.Dense(
-            units, use_bias=not batch_norm, kernel_initializer=init,
-            kernel_regularizer=reg, name=f"dense_{j}",
+            units,
+            use_bias=not batch_norm,
+            kernel_initializer=init,
+            kernel_regularizer=reg,
+            name=f"dense_{j}",
         )(x)
         if batch_norm:
             x = keras.layers.BatchNormalization(name=f"bn_{j}")(x)
@@ -158,13 +182,21 @@ def build_cnn(
     if dropout:
         x = keras.layers.Dropout(dropout, seed=seed, name="dropout")(x)
     outputs, loss = _build.head(
-        x, task=task, num_classes=num_classes, y_train=y_train, one_hot=one_hot,
-        l2=l2, seed=seed,
+        x,
+        task=task,
+        num_classes=num_classes,
+        y_train=y_train,
+        one_hot=one_hot,
+        l2=l2,
+        seed=seed,
     )
     model = keras.Model(inputs, outputs, name=name)
     if compile:
         _build.compile_model(
-            model, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
+            model,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            loss=loss,
             task=task,
         )
     return model

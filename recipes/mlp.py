@@ -90,9 +90,16 @@ def build_mlp(
     >>> history = model.fit(data.x_train, data.y_train, epochs=2, verbose=0)
     """
     input_shape, num_classes = _build.common_checks(
-        input_shape, num_classes, task=task, activation=activation,
-        dropout=dropout, l2=l2, x_train=x_train, y_train=y_train,
-        one_hot=one_hot, preprocessing=preprocessing,
+        input_shape,
+        num_classes,
+        task=task,
+        activation=activation,
+        dropout=dropout,
+        l2=l2,
+        x_train=x_train,
+        y_train=y_train,
+        one_hot=one_hot,
+        preprocessing=preprocessing,
     )
     from recipes import _validate
 
@@ -117,13 +124,21 @@ def build_mlp(
         if dropout:
             x = keras.layers.Dropout(dropout, seed=seed, name=f"dropout_{i}")(x)
     outputs, loss = _build.head(
-        x, task=task, num_classes=num_classes, y_train=y_train, one_hot=one_hot,
-        l2=l2, seed=seed,
+        x,
+        task=task,
+        num_classes=num_classes,
+        y_train=y_train,
+        one_hot=one_hot,
+        l2=l2,
+        seed=seed,
     )
     model = keras.Model(inputs, outputs, name=name)
     if compile:
         _build.compile_model(
-            model, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
+            model,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            loss=loss,
             task=task,
         )
     return model

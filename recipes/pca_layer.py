@@ -49,9 +49,7 @@ class PCAProjection(keras.layers.Layer):
                 f"Received: n_components={n_components!r}"
             )
         if not epsilon >= 0:
-            raise ValueError(
-                f"`epsilon` must be >= 0. Received: epsilon={epsilon!r}"
-            )
+            raise ValueError(f"`epsilon` must be >= 0. Received: epsilon={epsilon!r}")
         self.n_components = None if n_components is None else int(n_components)
         self.whiten = bool(whiten)
         self.epsilon = float(epsilon)

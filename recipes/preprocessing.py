@@ -46,10 +46,10 @@ def _safe_variance(var, mean):
     var = np.array(var, dtype="float64")
     constant = var <= (1e-6 * np.maximum(1.0, np.abs(mean))) ** 2
     var[constant] = 1.0
-    import os
-    f = float(os.environ.get("VFLOOR", 0))
-    if f and (~constant).any():
-        var = np.maximum(var, f * var[~constant].mean())
+    if (~constant).any():
+        # A nearly constant feature (a pixel set in 1 training image of 1,000)
+        # would be scaled up ~30x more than a typical one; cap that at 10x.
+        var[~constant] = np.maximum(var[~constant], 1e-2 * var[~constant].mean())
     return var
 
 
@@ -61,7 +61,8 @@ def preprocessing_layer(
     The layer goes first in a model, so a saved model carries its own
     preprocessing and is fed raw data. Statistics come from `x_train` only
     (the recipe: never from validation or test data). Features that are
-    constant in `x_train` get scale 1 (they are centered, never divided by ~0).
+    constant in `x_train` get scale 1 (they are centered, never divided by ~0),
+    and no feature is scaled up more than 10x the typical feature.
 
     Kinds:
     - `"center"`: subtract the per-feature mean (the recipe's default advice).
@@ -126,7 +127,9 @@ def preprocessing_layer(
             n_components = int(np.searchsorted(share, variance_kept) + 1)
             n_components = min(n_components, flat.shape[1])
         layer = PCAProjection(
-            n_components=n_components, whiten=kind == "whiten", epsilon=epsilon,
+            n_components=n_components,
+            whiten=kind == "whiten",
+            epsilon=epsilon,
             name=name,
         )
         layer.adapt(flat)
@@ -149,6 +152,8 @@ def preprocessing_layer(
     else:
         var = _safe_variance(x.var(axis=reduce), mean)
     return keras.layers.Normalization(
-        axis=axis, mean=mean.astype("float32"), variance=var.astype("float32"),
+        axis=axis,
+        mean=mean.astype("float32"),
+        variance=var.astype("float32"),
         name=name,
     )

@@ -61,7 +61,7 @@ def test_per_channel_and_mean_image(images):
 
 def test_pca_and_whiten(rng):
     base = rng.normal(size=(400, 3))
-    x = (base @ rng.normal(size=(3, 8)) + 0.01 * rng.normal(size=(400, 8)) + 4)
+    x = base @ rng.normal(size=(3, 8)) + 0.01 * rng.normal(size=(400, 8)) + 4
     x = x.astype("float32")
     pca = recipes.preprocessing_layer("pca", x)
     assert pca.n_components == 3  # 99 % of the variance lives in 3 directions
@@ -81,8 +81,9 @@ def test_every_kind_round_trips_in_a_saved_model(kind, tmp_path, images):
     path = tmp_path / "pre.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)  # default safe_mode=True
-    np.testing.assert_allclose(loaded.predict(x, verbose=0),
-                               model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-5
+    )
 
 
 def test_bad_inputs():
