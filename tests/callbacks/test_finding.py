@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import math
 
@@ -7,9 +8,16 @@ from callbacks import Finding
 
 
 def test_finding_is_frozen_and_serializes():
-    f = Finding("nan_loss", "error", epoch=1, value=math.nan, threshold=None,
-                message="Loss is NaN.", suggestion="Lower the learning rate.")
-    with pytest.raises(Exception):
+    f = Finding(
+        "nan_loss",
+        "error",
+        epoch=1,
+        value=math.nan,
+        threshold=None,
+        message="Loss is NaN.",
+        suggestion="Lower the learning rate.",
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
         f.severity = "info"
     d = f.to_dict()
     assert d["value"] == "nan"

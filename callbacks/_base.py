@@ -1,0 +1,131 @@
+"""Shared machinery of the babysitting monitors (private).
+
+Every monitor keeps its results on a public `findings` list, stores only its
+arguments in `__init__`, resets its state in `on_train_begin` and survives
+`copy.deepcopy` (KerasTuner deep-copies callbacks for every trial).
+
+Example:
+
+>>> from callbacks import LossWatch
+>>> watch = LossWatch(verbose=0)
+>>> watch.findings
+[]
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import keras
+
+from callbacks.finding import Finding
+
+_STOP_ON = (None, "error", "warning")
+_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def check_choice(name, value, choices):
+    """Raises a ValueError unless `value` is one of `choices`."""
+    if value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {choices}. Pass one of those values. "
+            f"Received: {name}={value!r}"
+        )
+
+
+def check_positive(name, value, integer=False, allow_zero=False):
+    """Raises a TypeError/ValueError unless `value` is a positive number."""
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        kind = "an int" if integer else "a number"
+        raise TypeError(f"`{name}` must be {kind}. Received: {name}={value!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(
+            f"`{name}` must be a finite number > 0. Pass a positive value. "
+            f"Received: {name}={value!r}"
+        )
+
+
+class MonitorBase(keras.callbacks.Callback):
+    """Base class: findings bookkeeping, printing, stopping and deep copies.
+
+    Args:
+        verbose: 0 is silent, 1 prints each warning/error finding once,
+            2 prints info findings too. Defaults to `1`.
+        stop_on: `None`, `"error"` or `"warning"`: set `model.stop_training`
+            at the first finding of that severity or worse. Defaults to `None`.
+    """
+
+    def __init__(self, verbose=1, stop_on=None):
+        super().__init__()
+        check_choice("verbose", verbose, (0, 1, 2))
+        check_choice("stop_on", stop_on, _STOP_ON)
+        self.verbose = verbose
+        self.stop_on = stop_on
+        self.findings = []
+        self._parent = None
+        self._seen = set()
+
+    # ---- configuration / copies -------------------------------------------
+    def get_config(self):
+        """Returns the constructor arguments (subclasses extend it)."""
+        return {"verbose": self.verbose, "stop_on": self.stop_on}
+
+    def __deepcopy__(self, memo):
+        # A fresh callback with the same arguments: the attached model and the
+        # probe model are never copied (KerasTuner deep-copies per trial).
+        new = type(self)(**copy.deepcopy(self.get_config(), memo))
+        new.findings = list(self.findings)
+        return new
+
+    # ---- state --------------------------------------------------------------
+    def reset(self):
+        """Clears the findings (called by `on_train_begin`)."""
+        self.findings = []
+        self._seen = set()
+
+    def on_train_begin(self, logs=None):
+        self.reset()
+
+    def emit(self, finding):
+        """Records `finding` once per (check, layer, severity) and acts on it."""
+        key = (finding.check, finding.layer, finding.severity)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        self.findings.append(finding)
+        if self._parent is not None:
+            self._parent.emit(finding)
+            return True
+        if self.verbose and (self.verbose == 2 or finding.severity != "info"):
+            print(f"{type(self).__name__}: {finding}")
+        if self.stop_on and _RANK[finding.severity] >= _RANK[self.stop_on]:
+            if self.model is not None:
+                self.model.stop_training = True
+        return True
+
+    def find(
+        self,
+        check,
+        epoch,
+        severity,
+        layer=None,
+        value=None,
+        threshold=None,
+        message="",
+        suggestion="",
+    ):
+        """Builds a `Finding` and emits it."""
+        return self.emit(
+            Finding(
+                check=check,
+                severity=severity,
+                epoch=epoch,
+                layer=layer,
+                value=None if value is None else float(value),
+                threshold=None if threshold is None else float(threshold),
+                message=message,
+                suggestion=suggestion,
+            )
+        )

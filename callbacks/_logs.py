@@ -1,0 +1,64 @@
+"""Small readers of Keras `logs` and of the compiled loss (private).
+
+Example:
+
+>>> from callbacks._logs import accuracy_key
+>>> accuracy_key({"loss": 1.0, "sparse_categorical_accuracy": 0.5})
+'sparse_categorical_accuracy'
+"""
+
+from __future__ import annotations
+
+import math
+
+_ACC = (
+    "accuracy",
+    "acc",
+    "sparse_categorical_accuracy",
+    "categorical_accuracy",
+    "binary_accuracy",
+)
+
+
+def accuracy_key(logs):
+    """Returns the training accuracy key present in `logs`, or None."""
+    for key in _ACC:
+        if key in (logs or {}):
+            return key
+    return None
+
+
+def number_of_classes(model):
+    """Returns the width of the (first) model output, or None."""
+    try:
+        outputs = model.outputs
+        return int(outputs[0].shape[-1]) if outputs else None
+    except (AttributeError, ValueError, TypeError, IndexError):
+        return None
+
+
+def chance_loss(model):
+    """Returns ln(C) for a C-class cross-entropy loss, ln 2 for binary, or None."""
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, (list, tuple, dict)):
+        return None
+    name = (
+        loss
+        if isinstance(loss, str)
+        else (getattr(loss, "name", None) or getattr(loss, "__name__", ""))
+    )
+    name = str(name).lower()
+    classes = number_of_classes(model)
+    if "binary" in name and "crossentropy" in name:
+        return math.log(2.0)
+    if "categorical_crossentropy" in name and classes and classes > 1:
+        return math.log(classes)
+    return None
+
+
+def chance_accuracy(model):
+    """Returns 1/C for a C-class output (1/2 for one sigmoid unit), or None."""
+    classes = number_of_classes(model)
+    if not classes:
+        return None
+    return 0.5 if classes == 1 else 1.0 / classes

@@ -1,0 +1,93 @@
+"""Base class of the monitors that look at activations on a probe (private).
+
+Example:
+
+>>> from callbacks import DeadUnitMonitor
+>>> DeadUnitMonitor(verbose=0).probe_size
+1024
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callbacks._base import MonitorBase, check_positive
+from callbacks._probe import make_probe
+
+
+class ProbeMonitor(MonitorBase):
+    """A monitor that runs a check on probe activations at train begin and
+    at the end of each epoch.
+
+    Args:
+        probe_data: Inputs (or an `(x, y)` tuple) to probe with, or `None` to
+            take `probe_size` evenly spaced samples of the training data
+            passed to `fit` (or of the validation data). Defaults to `None`.
+        probe_size: Most samples in the probe. Defaults to `1024`.
+        verbose: 0, 1 or 2, see `MonitorBase`. Defaults to `1`.
+        stop_on: `None`, `"error"` or `"warning"`. Defaults to `None`.
+    """
+
+    def __init__(self, probe_data=None, probe_size=1024, verbose=1, stop_on=None):
+        super().__init__(verbose=verbose, stop_on=stop_on)
+        check_positive("probe_size", probe_size, integer=True)
+        self.probe_data = probe_data
+        self.probe_size = probe_size
+        self.probe = None
+        self._shared_probe = None
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(probe_data=self.probe_data, probe_size=self.probe_size)
+        return config
+
+    def reset(self):
+        super().reset()
+        self.probe = None
+        self._broken = False
+
+    def on_train_begin(self, logs=None):
+        self.reset()
+        if self._shared_probe is not None:
+            self.probe, reason = self._shared_probe
+        else:
+            self.probe, reason = make_probe(
+                self.model, self.probe_data, self.probe_size
+            )
+        if reason is not None:
+            self.probe = None
+            self.find(
+                "activation_checks_skipped",
+                None,
+                "warning" if "subclassed" in reason else "info",
+                message=f"{type(self).__name__} skips its activation checks: "
+                f"{reason}. The loss checks still run.",
+                suggestion="Build the model with the Functional or Sequential "
+                "API (or pass `probe_data`) to get activation checks.",
+            )
+            return
+        self._run(None, None)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.probe is not None and not self._broken:
+            self._run(epoch, logs)
+
+    def _run(self, epoch, logs):
+        acts = self.probe.activations(epoch)
+        if not all(np.isfinite(a).all() for a in acts):
+            self._broken = True
+            self.find(
+                "nan_loss",
+                epoch,
+                "error",
+                message="The activations on the probe are NaN or infinite: the "
+                "weights have blown up (this is not a dead network).",
+                suggestion="Lower the learning rate (try 10x smaller), "
+                "normalize the inputs, or clip gradients (`clipnorm=1.0`).",
+            )
+            return
+        self.check(epoch, logs, acts)
+
+    def check(self, epoch, logs, acts):
+        """Subclasses: inspect `acts` (one 2-D array per watched layer)."""
+        raise NotImplementedError

@@ -1,0 +1,141 @@
+"""`ActivationStats`: saturated tanh/sigmoid units and shrinking activations.
+
+Example:
+
+>>> import numpy as np, keras
+>>> from callbacks import ActivationStats
+>>> x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
+>>> y = (x[:, 0] > 0).astype("int32")
+>>> init = keras.initializers.RandomNormal(stddev=3.0)
+>>> model = keras.Sequential([keras.Input((8,))] + [
+...     keras.layers.Dense(64, activation="tanh", kernel_initializer=init)
+...     for _ in range(4)] + [keras.layers.Dense(2, activation="softmax")])
+>>> model.compile("sgd", "sparse_categorical_crossentropy")
+>>> stats = ActivationStats(verbose=0)
+>>> _ = model.fit(x, y, epochs=1, verbose=0, callbacks=[stats])
+>>> stats.findings[0].check
+'saturated_units'
+"""
+
+from __future__ import annotations
+
+from callbacks._base import check_positive
+from callbacks._probe_monitor import ProbeMonitor
+
+_LIMITS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0)}
+
+
+class ActivationStats(ProbeMonitor):
+    """Watches activation statistics layer by layer on a fixed probe sample.
+
+    Two failures of the lecture: tanh/sigmoid units pinned near their limits
+    (weights initialized too large: saturated units pass no gradient) and the
+    activation spread collapsing or exploding from layer to layer (weights
+    initialized too small or too large for the depth).
+
+    Writes `saturated_fraction`, `saturated_fraction/<layer>` (tanh/sigmoid
+    layers) and `activation_std/<layer>` (every watched layer) to `logs`.
+    Checks `saturated_units` and `activation_std`.
+
+    Args:
+        probe_data: Inputs to probe with, or `None` to sample the training
+            data of `fit`. Defaults to `None`.
+        probe_size: Most samples in the probe. Defaults to `1024`.
+        saturation_threshold: Share of a layer's activations within
+            `tolerance` of a limit that raises a warning. Defaults to `0.4`.
+        tolerance: Distance to the limit (tanh: +-1, sigmoid: 0/1) counted as
+            saturated. Defaults to `0.02`.
+        std_ratio: The last watched layer's activation std below
+            `1/std_ratio` (or above `std_ratio`) times the first one's raises a
+            warning. Defaults to `100.0`.
+        verbose: 0, 1 or 2. Defaults to `1`.
+        stop_on: `None`, `"error"` or `"warning"`. Defaults to `None`.
+
+    Raises:
+        ValueError: If a threshold is out of range.
+    """
+
+    def __init__(
+        self,
+        probe_data=None,
+        probe_size=1024,
+        saturation_threshold=0.4,
+        tolerance=0.02,
+        std_ratio=100.0,
+        verbose=1,
+        stop_on=None,
+    ):
+        super().__init__(probe_data, probe_size, verbose=verbose, stop_on=stop_on)
+        check_positive("saturation_threshold", saturation_threshold)
+        check_positive("tolerance", tolerance)
+        check_positive("std_ratio", std_ratio)
+        if saturation_threshold > 1 or tolerance >= 0.5 or std_ratio <= 1:
+            raise ValueError(
+                "Expected saturation_threshold in (0, 1], tolerance in (0, 0.5) "
+                "and std_ratio > 1. Received: "
+                f"saturation_threshold={saturation_threshold!r}, "
+                f"tolerance={tolerance!r}, std_ratio={std_ratio!r}"
+            )
+        self.saturation_threshold = saturation_threshold
+        self.tolerance = tolerance
+        self.std_ratio = std_ratio
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            saturation_threshold=self.saturation_threshold,
+            tolerance=self.tolerance,
+            std_ratio=self.std_ratio,
+        )
+        return config
+
+    def check(self, epoch, logs, acts):
+        logs = {} if logs is None else logs
+        stds, sat_total, sat_count = [], 0.0, 0
+        for (name, kind), a in zip(self.probe.layers, acts):
+            std = float(a.std())
+            stds.append((name, std))
+            logs[f"activation_std/{name}"] = std
+            if kind not in _LIMITS:
+                continue
+            low, high = _LIMITS[kind]
+            pinned = (a <= low + self.tolerance) | (a >= high - self.tolerance)
+            frac = float(pinned.mean())
+            logs[f"saturated_fraction/{name}"] = frac
+            sat_total += frac
+            sat_count += 1
+            if frac >= self.saturation_threshold:
+                self.find(
+                    "saturated_units",
+                    epoch,
+                    "warning",
+                    layer=name,
+                    value=frac,
+                    threshold=self.saturation_threshold,
+                    message=f"{frac:.0%} of the {kind} activations of {name} sit "
+                    "at their limits, where the gradient is ~0.",
+                    suggestion="Use Xavier/Glorot initialization (or He with "
+                    "ReLU), normalize the inputs, add BatchNormalization, or "
+                    "switch hidden layers to ReLU.",
+                )
+        if sat_count:
+            logs["saturated_fraction"] = sat_total / sat_count
+        if len(stds) < 3:
+            return
+        first, last = stds[0][1], stds[-1][1]
+        ratio = last / first if first > 0 else float("inf")
+        if ratio < 1.0 / self.std_ratio or ratio > self.std_ratio:
+            shrink = ratio < 1.0
+            self.find(
+                "activation_std",
+                epoch,
+                "warning",
+                layer=stds[-1][0],
+                value=ratio,
+                threshold=1.0 / self.std_ratio if shrink else self.std_ratio,
+                message=f"The activation std goes from {first:.3g} in "
+                f"{stds[0][0]} to {last:.3g} in {stds[-1][0]}: activations "
+                f"{'collapse toward 0' if shrink else 'explode'} with depth.",
+                suggestion="Use He initialization for ReLU (Xavier for "
+                "tanh), or add BatchNormalization after each Dense/Conv.",
+            )

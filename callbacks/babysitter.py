@@ -1,0 +1,213 @@
+"""`Babysitter`: one callback that runs every babysitting check.
+
+Example:
+
+>>> import numpy as np, keras
+>>> from callbacks import Babysitter
+>>> rng = np.random.default_rng(0)
+>>> x = rng.normal(size=(256, 8)).astype("float32")
+>>> y = (x[:, 0] > 0).astype("int32")
+>>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, "relu"),
+...                           keras.layers.Dense(2, activation="softmax")])
+>>> model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+>>> sitter = Babysitter(verbose=0)
+>>> history = model.fit(x, y, epochs=2, validation_split=0.25, verbose=0,
+...                     callbacks=[sitter, keras.callbacks.CSVLogger("log.csv")])
+>>> "dead_fraction" in history.history
+True
+>>> [f.check for f in sitter.findings if f.severity != "info"]
+[]
+"""
+
+from __future__ import annotations
+
+from callbacks._base import MonitorBase, check_positive
+from callbacks._probe import make_probe
+from callbacks.activation_stats import ActivationStats
+from callbacks.dead_units import DeadUnitMonitor
+from callbacks.generalization import GeneralizationWatch
+from callbacks.gradients import GradientMonitor
+from callbacks.loss_watch import LossWatch
+from callbacks.update_ratio import UpdateRatioMonitor
+
+CHECKS = {
+    "nan_loss": LossWatch,
+    "diverging_loss": LossWatch,
+    "stalled_loss": LossWatch,
+    "oscillating_loss": LossWatch,
+    "dead_units": DeadUnitMonitor,
+    "saturated_units": ActivationStats,
+    "activation_std": ActivationStats,
+    "vanishing_gradients": GradientMonitor,
+    "exploding_gradients": GradientMonitor,
+    "update_ratio": UpdateRatioMonitor,
+    "overfitting": GeneralizationWatch,
+    "underfitting": GeneralizationWatch,
+}
+_ALWAYS = ("nan_loss", "activation_checks_skipped", "gradient_checks_skipped")
+_ORDER = (
+    LossWatch,
+    DeadUnitMonitor,
+    ActivationStats,
+    GradientMonitor,
+    UpdateRatioMonitor,
+    GeneralizationWatch,
+)
+
+
+class Babysitter(MonitorBase):
+    """Watches a training run with every check and says how to fix it.
+
+    Runs `LossWatch` (NaN first), `DeadUnitMonitor`, `ActivationStats`,
+    `GradientMonitor`, `UpdateRatioMonitor` and `GeneralizationWatch`, shares
+    one probe model between them (built once per `fit`, called directly), and
+    keeps every `Finding` in `findings`, in the order they were made. Once
+    the loss or weights are NaN, the activation, gradient and update checks
+    stop (a NaN network is not a dead one).
+
+    Per-epoch figures go into the epoch `logs` (`dead_fraction`,
+    `dead_fraction/<layer>`, `saturated_fraction`, `activation_std/<layer>`,
+    `grad_rms/<layer>`, `gradient_ratio`, `update_ratio`,
+    `update_ratio/<layer>`, `generalization_gap`), so `History` records them;
+    put `Babysitter` BEFORE `CSVLogger`, `TensorBoard` or `EarlyStopping` in
+    the callbacks list so they see the keys too.
+
+    Args:
+        probe_data: Inputs, or an `(x, y)` tuple (labels enable the gradient
+            check), for the activation checks; `None` takes `probe_size`
+            evenly spaced samples of the training data passed to `fit` (or of
+            the validation data). Defaults to `None`.
+        checks: `"all"` or a list of check names (see `CHECKS`). `nan_loss`
+            always runs. Defaults to `"all"`.
+        stop_on: `None`, `"error"` or `"warning"`: set
+            `model.stop_training = True` at the first finding that severe.
+            Defaults to `None`.
+        verbose: 0 silent, 1 prints warnings/errors once, 2 also info.
+            Defaults to `1`.
+        probe_size: Most samples in the probe. Defaults to `1024`.
+        update_samples: Batches per epoch on which update ratios are measured.
+            Defaults to `2`.
+
+    Raises:
+        ValueError: If `checks` names an unknown check, or another argument
+            is out of range.
+        TypeError: If `checks` is neither `"all"` nor a list of strings.
+    """
+
+    def __init__(
+        self,
+        probe_data=None,
+        checks="all",
+        stop_on=None,
+        verbose=1,
+        probe_size=1024,
+        update_samples=2,
+    ):
+        super().__init__(verbose=verbose, stop_on=stop_on)
+        if checks != "all":
+            if isinstance(checks, str) or not all(isinstance(c, str) for c in checks):
+                raise TypeError(
+                    "`checks` must be 'all' or a list of check names. "
+                    f"Received: checks={checks!r}"
+                )
+            unknown = sorted(set(checks) - set(CHECKS))
+            if unknown:
+                raise ValueError(
+                    f"Unknown check name(s) {unknown}. Expected names from "
+                    f"{sorted(CHECKS)}. Received: checks={checks!r}"
+                )
+            checks = list(checks)
+        check_positive("probe_size", probe_size, integer=True)
+        check_positive("update_samples", update_samples, integer=True)
+        self.probe_data = probe_data
+        self.checks = checks
+        self.probe_size = probe_size
+        self.update_samples = update_samples
+        self.monitors = []
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            probe_data=self.probe_data,
+            checks=self.checks,
+            probe_size=self.probe_size,
+            update_samples=self.update_samples,
+        )
+        return config
+
+    def _enabled(self):
+        return set(CHECKS) if self.checks == "all" else set(self.checks)
+
+    def emit(self, finding):
+        if finding.check not in self._enabled() and finding.check not in _ALWAYS:
+            return False
+        if self._explained(finding):
+            return False
+        return super().emit(finding)
+
+    def _explained(self, finding):
+        # Tiny updates in a dead or blown-up network are a consequence, and
+        # "raise the learning rate" would be the wrong advice.
+        if finding.check != "update_ratio" or finding.value >= finding.threshold:
+            return False
+        causes = {"nan_loss", "diverging_loss"}
+        return any(
+            f.check in causes or (f.check == "dead_units" and f.severity == "error")
+            for f in self.findings
+        )
+
+    def _build_monitors(self):
+        wanted = {CHECKS[c] for c in self._enabled()} | {LossWatch}
+        verbose = dict(verbose=0)
+        made = {
+            LossWatch: lambda: LossWatch(**verbose),
+            DeadUnitMonitor: lambda: DeadUnitMonitor(**verbose),
+            ActivationStats: lambda: ActivationStats(**verbose),
+            GradientMonitor: lambda: GradientMonitor(**verbose),
+            UpdateRatioMonitor: lambda: UpdateRatioMonitor(
+                samples=self.update_samples, **verbose
+            ),
+            GeneralizationWatch: lambda: GeneralizationWatch(**verbose),
+        }
+        return [made[cls]() for cls in _ORDER if cls in wanted]
+
+    def on_train_begin(self, logs=None):
+        self.reset()
+        self.monitors = self._build_monitors()
+        probe = make_probe(self.model, self.probe_data, self.probe_size)
+        for monitor in self.monitors:
+            monitor._parent = self
+            monitor._shared_probe = probe
+            monitor.set_model(self.model)
+            monitor.set_params(self.params)
+        for monitor in self.monitors:
+            monitor.on_train_begin(logs)
+
+    def _nan(self):
+        return any(f.check == "nan_loss" for f in self.findings)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for monitor in self.monitors:
+            monitor.on_epoch_begin(epoch, logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._nan():
+            return
+        for monitor in self.monitors:
+            if isinstance(monitor, UpdateRatioMonitor):
+                monitor.on_train_batch_begin(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for monitor in self.monitors:
+            if self._nan() and not isinstance(
+                monitor, (LossWatch, GeneralizationWatch)
+            ):
+                continue
+            monitor.on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        for monitor in self.monitors:
+            monitor.on_train_end(logs)
+        for monitor in self.monitors:  # drop the probe model and its arrays
+            if hasattr(monitor, "probe"):
+                monitor.probe = None

@@ -1,0 +1,172 @@
+"""`LossWatch`: NaN, diverging, stalled and oscillating training loss.
+
+Example:
+
+>>> from callbacks import LossWatch
+>>> watch = LossWatch(verbose=0)
+>>> watch.on_train_begin()
+>>> for epoch, loss in enumerate([2.30, 2.30, 2.30]):
+...     watch.on_epoch_end(epoch, {"loss": loss})
+>>> watch.findings[0].check
+'stalled_loss'
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+from callbacks._base import MonitorBase, check_positive
+from callbacks._logs import accuracy_key, chance_loss
+
+_LOWER_LR = "Lower the learning rate (try 3-10x smaller)"
+
+
+class LossWatch(MonitorBase):
+    """Reads the epoch training loss the way the lecture says to babysit it.
+
+    - `nan_loss` (error): the loss or a weight is NaN/inf. Checked first.
+    - `diverging_loss` (error): the loss climbs above 1.5x its best value or
+      above 3x the chance level ln(C): the learning rate is too high.
+    - `stalled_loss` (warning): after two epochs the loss has not moved by
+      `min_delta` from the first epoch, or sits at the chance level ln(C):
+      learning rate too low, bad initialization or a dead network. A run
+      that already converged (training accuracy >= 0.99) never stalls.
+    - `oscillating_loss` (warning): over the last 4-5 epochs the loss changes
+      direction twice with swings larger than a quarter of all progress.
+
+    Args:
+        min_delta: Relative loss decrease below which the run is stalled.
+            Defaults to `1e-3`.
+        verbose: 0, 1 or 2. Defaults to `1`.
+        stop_on: `None`, `"error"` or `"warning"`. Defaults to `None`.
+
+    Raises:
+        ValueError: If `min_delta` is not in (0, 1).
+    """
+
+    def __init__(self, min_delta=1e-3, verbose=1, stop_on=None):
+        super().__init__(verbose=verbose, stop_on=stop_on)
+        check_positive("min_delta", min_delta)
+        if min_delta >= 1:
+            raise ValueError(
+                f"`min_delta` is a relative change in (0, 1). "
+                f"Received: min_delta={min_delta!r}"
+            )
+        self.min_delta = min_delta
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(min_delta=self.min_delta)
+        return config
+
+    def reset(self):
+        super().reset()
+        self.losses = []
+        self.nan = False
+
+    def _weights_finite(self):
+        if self.model is None:
+            return True
+        flags = [keras.ops.all(keras.ops.isfinite(v)) for v in self.model.weights]
+        return bool(np.all([keras.ops.convert_to_numpy(f) for f in flags]))
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.nan or "loss" not in logs:
+            return
+        loss = float(logs["loss"])
+        if not math.isfinite(loss) or not self._weights_finite():
+            self.nan = True
+            self.find(
+                "nan_loss",
+                epoch,
+                "error",
+                value=loss,
+                message="The training loss or a weight became NaN/infinite: "
+                "the updates blew the weights up.",
+                suggestion=f"{_LOWER_LR}, normalize the inputs, or clip "
+                "gradients (`clipnorm=1.0`).",
+            )
+            return
+        self.losses.append(loss)
+        acc_key = accuracy_key(logs)
+        converged = acc_key is not None and float(logs[acc_key]) >= 0.99
+        self._diverging(epoch, loss)
+        if not converged:
+            self._stalled(epoch, loss)
+        self._oscillating(epoch)
+
+    def _diverging(self, epoch, loss):
+        chance = chance_loss(self.model) if self.model is not None else None
+        best = min(self.losses[:-1]) if len(self.losses) > 1 else None
+        if chance is not None and loss > 3 * chance:
+            value, threshold = loss, 3 * chance
+            why = f"is {loss:.3g}, over 3x the chance level ln(C)={chance:.3g}"
+        elif best is not None and loss > 1.5 * best:
+            value, threshold = loss, 1.5 * best
+            why = f"rose from its best {best:.3g} to {loss:.3g}"
+        else:
+            return
+        self.find(
+            "diverging_loss",
+            epoch,
+            "error",
+            value=value,
+            threshold=threshold,
+            message=f"The training loss {why}: training is diverging.",
+            suggestion=f"{_LOWER_LR}, or add gradient clipping (`clipnorm=1.0`).",
+        )
+
+    def _stalled(self, epoch, loss):
+        if len(self.losses) < 2:
+            return
+        first = self.losses[0]
+        moved = (first - loss) / max(abs(first), 1e-12)
+        chance = chance_loss(self.model) if self.model is not None else None
+        at_chance = (
+            chance is not None
+            and 0.97 * chance <= min(self.losses[-2:])
+            and max(self.losses[-2:]) <= 1.5 * chance
+        )
+        if abs(moved) >= self.min_delta and not at_chance:
+            return
+        why = (
+            f"stays at the chance level ln(C)={chance:.3g}"
+            if at_chance
+            else f"moved only {moved:.2%} since the first epoch"
+        )
+        self.find(
+            "stalled_loss",
+            epoch,
+            "warning",
+            value=loss,
+            threshold=0.97 * chance if at_chance else self.min_delta,
+            message=f"The training loss {why}: the network is not learning.",
+            suggestion="Raise the learning rate (try 10x), check the "
+            "initialization (He for ReLU) and dead units, add "
+            "BatchNormalization, and check that the labels match the inputs.",
+        )
+
+    def _oscillating(self, epoch):
+        window = self.losses[-5:]
+        if len(window) < 4:
+            return
+        diffs = np.diff(window)
+        turns = int(np.sum(np.sign(diffs[1:]) != np.sign(diffs[:-1])))
+        swing = float(np.mean(np.abs(diffs)))
+        progress = self.losses[0] - min(self.losses)
+        if turns >= 2 and swing > 0.05 * np.mean(window) and swing > 0.25 * progress:
+            self.find(
+                "oscillating_loss",
+                epoch,
+                "warning",
+                value=swing,
+                threshold=0.25 * progress,
+                message=f"The training loss goes up and down by {swing:.3g} from "
+                "epoch to epoch instead of decreasing.",
+                suggestion="Lower the learning rate or the momentum, or use a "
+                "larger batch size (batches of a few samples are very noisy).",
+            )

@@ -1,0 +1,150 @@
+"""`UpdateRatioMonitor`: the update/weight magnitude ratio of each kernel.
+
+Example:
+
+>>> import numpy as np, keras
+>>> from callbacks import UpdateRatioMonitor
+>>> x = np.random.default_rng(0).normal(size=(256, 8)).astype("float32")
+>>> y = (x[:, 0] > 0).astype("int32")
+>>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, "relu"),
+...                           keras.layers.Dense(2, activation="softmax")])
+>>> model.compile(keras.optimizers.SGD(1e-7), "sparse_categorical_crossentropy")
+>>> monitor = UpdateRatioMonitor(verbose=0)
+>>> _ = model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[monitor])
+>>> monitor.findings[0].check
+'update_ratio'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callbacks._base import MonitorBase, check_positive
+
+
+def kernel_layers(model):
+    """Yields `(name, kernel_variable)` for each layer with a trainable kernel."""
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.layers:
+            yield from kernel_layers(layer)
+            continue
+        kernel = getattr(layer, "kernel", None)
+        if kernel is not None and getattr(kernel, "trainable", False):
+            yield layer.name, kernel
+
+
+class UpdateRatioMonitor(MonitorBase):
+    """Measures ||delta W|| / ||W|| per layer on a few sampled batches.
+
+    The lecture's rule of thumb: the ratio of the update magnitude to the
+    weight magnitude should be around 1e-3. Far above, the learning rate is
+    too high; far below, too low. Only kernels are measured (zero-initialized
+    biases give meaningless ratios), and only on `samples` evenly spaced
+    batches per epoch, so training is not slowed down.
+
+    Writes `update_ratio/<layer>` (median over the sampled batches) and
+    `update_ratio` (median over layers) to the epoch `logs`. Check:
+    `update_ratio`.
+
+    Args:
+        samples: Batches sampled per epoch. Defaults to `2`.
+        low: Ratio below which the learning rate is called too low.
+            Defaults to `1e-5`.
+        high: Ratio above which the learning rate is called too high.
+            Defaults to `0.1`.
+        verbose: 0, 1 or 2. Defaults to `1`.
+        stop_on: `None`, `"error"` or `"warning"`. Defaults to `None`.
+
+    Raises:
+        ValueError: If `low >= high` or an argument is not positive.
+    """
+
+    def __init__(self, samples=2, low=1e-5, high=0.1, verbose=1, stop_on=None):
+        super().__init__(verbose=verbose, stop_on=stop_on)
+        check_positive("samples", samples, integer=True)
+        check_positive("low", low)
+        check_positive("high", high)
+        if low >= high:
+            raise ValueError(
+                "`low` must be smaller than `high`. Swap them. "
+                f"Received: low={low!r}, high={high!r}"
+            )
+        self.samples = samples
+        self.low = low
+        self.high = high
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(samples=self.samples, low=self.low, high=self.high)
+        return config
+
+    def reset(self):
+        super().reset()
+        self._snap = None
+        self._ratios = {}
+        self._targets = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        steps = (self.params or {}).get("steps") or 2 * self.samples
+        picks = np.linspace(0, steps, self.samples + 2)[1:-1].astype(int)
+        self._targets = sorted(set(int(min(p, steps - 1)) for p in picks))
+        self._ratios = {}
+        self._snap = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._snap is not None:
+            self._measure(batch)
+        if self._targets and batch >= self._targets[0]:
+            while self._targets and batch >= self._targets[0]:
+                self._targets.pop(0)
+            self._snap = (
+                batch,
+                [
+                    (n, np.array(k.numpy(), copy=True))
+                    for n, k in kernel_layers(self.model)
+                ],
+            )
+
+    def _measure(self, batch):
+        start, before = self._snap
+        self._snap = None
+        steps = max(1, batch - start)
+        current = dict((n, k) for n, k in kernel_layers(self.model))
+        for name, old in before:
+            new = np.asarray(current[name].numpy())
+            norm = float(np.linalg.norm(old))
+            if norm == 0 or not np.isfinite(new).all():
+                continue
+            ratio = float(np.linalg.norm(new - old)) / norm / steps
+            self._ratios.setdefault(name, []).append(ratio)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._snap is not None:
+            steps = (self.params or {}).get("steps") or self._snap[0] + 1
+            self._measure(steps)
+        medians = {n: float(np.median(r)) for n, r in self._ratios.items()}
+        if not medians:
+            return
+        if logs is not None:
+            for name, value in medians.items():
+                logs[f"update_ratio/{name}"] = value
+            logs["update_ratio"] = float(np.median(list(medians.values())))
+        for name, value in medians.items():
+            if value > self.high or value < self.low:
+                high = value > self.high
+                self.find(
+                    "update_ratio",
+                    epoch,
+                    "warning",
+                    layer=name,
+                    value=value,
+                    threshold=self.high if high else self.low,
+                    message=f"Updates of {name} are {value:.1e} of its weights "
+                    f"per step (healthy is ~1e-3): the learning rate looks too "
+                    f"{'high' if high else 'low'}.",
+                    suggestion=(
+                        "Lower the learning rate (try 3-10x smaller)."
+                        if high
+                        else "Raise the learning rate (try 10x larger) or use Adam."
+                    ),
+                )

@@ -1,0 +1,140 @@
+import keras
+import numpy as np
+import pytest
+
+from callbacks import ActivationStats, DeadUnitMonitor, GradientMonitor, LossWatch
+from tests.callbacks._models import blobs, compile_, dense_net, problems, recipe_mlp
+
+
+def fit(model, cb, epochs=1, data=None, **kw):
+    x, y = data or blobs()
+    return model.fit(
+        x, y, epochs=epochs, batch_size=32, verbose=0, callbacks=[cb], **kw
+    )
+
+
+def test_dead_units_fire_for_negative_bias_inside_dense():
+    model = compile_(
+        dense_net(8, [32, 32], bias_initializer=keras.initializers.Constant(-5.0))
+    )
+    monitor = DeadUnitMonitor(verbose=0)
+    history = fit(model, monitor)
+    dead = [f for f in monitor.findings if f.check == "dead_units"]
+    assert dead and dead[0].epoch is None  # caught before the first epoch
+    assert dead[0].severity == "error" and dead[0].layer == "dense"
+    assert history.history["dead_fraction"][0] > 0.9
+    assert "dead_fraction/dense_1" in history.history
+
+
+def test_dead_units_with_separate_relu_and_batchnorm_layers():
+    inp = keras.Input((8,))
+    x = keras.layers.Dense(16, bias_initializer=keras.initializers.Constant(-50.0))(inp)
+    x = keras.layers.Dropout(0.1)(x)
+    x = keras.layers.Activation("relu", name="act")(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.Dense(16, kernel_initializer="he_normal")(x)
+    x = keras.layers.ReLU(name="relu_ok")(x)
+    model = compile_(keras.Model(inp, keras.layers.Dense(2, activation="softmax")(x)))
+    monitor = DeadUnitMonitor(verbose=0)
+    history = fit(model, monitor)
+    act = [f for f in monitor.findings if f.layer == "act"]
+    assert act and act[0].value == 1.0 and act[0].severity == "error"
+    assert "dead_fraction/relu_ok" in history.history
+
+
+def test_healthy_recipe_model_has_no_dead_or_saturated_units():
+    model = compile_(recipe_mlp(d=8, out=2))
+    dead, stats = DeadUnitMonitor(verbose=0), ActivationStats(verbose=0)
+    fit(model, dead, epochs=2)
+    fit(model, stats, epochs=1)
+    assert problems(dead) == [] and problems(stats) == []
+
+
+def test_nan_weights_are_nan_loss_not_dead_units():
+    model = compile_(dense_net(8, [16, 16]))
+    model.layers[0].kernel.assign(np.full((8, 16), np.nan, "float32"))
+    monitor = DeadUnitMonitor(verbose=0)
+    fit(model, monitor)
+    assert [f.check for f in monitor.findings] == ["nan_loss"]
+
+
+def test_saturated_tanh_fires_and_glorot_tanh_is_quiet():
+    big = keras.initializers.RandomNormal(stddev=3.0, seed=1)
+    bad = compile_(dense_net(8, [64] * 4, activation="tanh", kernel_initializer=big))
+    good = compile_(dense_net(8, [64] * 4, activation="tanh"))
+    bad_stats, good_stats = ActivationStats(verbose=0), ActivationStats(verbose=0)
+    history = fit(bad, bad_stats)
+    fit(good, good_stats)
+    assert "saturated_units" in problems(bad_stats)
+    assert history.history["saturated_fraction"][0] > 0.4
+    assert problems(good_stats) == []
+
+
+def test_activation_std_collapse_fires_for_tiny_init():
+    tiny = keras.initializers.RandomNormal(stddev=0.01, seed=1)
+    model = compile_(dense_net(8, [64] * 5, activation="tanh", kernel_initializer=tiny))
+    stats = ActivationStats(verbose=0)
+    fit(model, stats)
+    assert "activation_std" in problems(stats)
+
+
+def test_vanishing_gradients_fire_for_deep_sigmoid_and_not_for_recipe():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 2)).astype("float32")
+    y = (np.hypot(x[:, 0], x[:, 1]) > 1.1).astype("int32")
+    deep = compile_(dense_net(2, [32] * 8, activation="sigmoid"), "sgd")
+    bad, good = GradientMonitor(verbose=0), GradientMonitor(verbose=0)
+    history = fit(deep, bad, data=(x, y))
+    fit(compile_(recipe_mlp(d=2, out=2)), good, data=(x, y))
+    assert problems(bad)[0] == "vanishing_gradients"
+    assert history.history["gradient_ratio"][0] < 1e-3
+    assert problems(good) == []
+
+
+def test_exploding_gradients_fire_when_first_layer_is_tiny():
+    inp = keras.Input((8,))
+    x = keras.layers.Dense(32, kernel_initializer=keras.initializers.Constant(1e-6))(
+        inp
+    )
+    x = keras.layers.Dense(32)(x)
+    model = compile_(keras.Model(inp, keras.layers.Dense(2, activation="softmax")(x)))
+    monitor = GradientMonitor(verbose=0)
+    fit(model, monitor)
+    assert problems(monitor)[0] == "exploding_gradients"
+
+
+class TinySubclassed(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = keras.layers.Dense(16, activation="relu")
+        self.out = keras.layers.Dense(2, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+def test_subclassed_model_skips_activation_checks_with_one_warning():
+    from callbacks import Babysitter
+
+    model = compile_(TinySubclassed())
+    sitter = Babysitter(verbose=0)
+    x, y = blobs()
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[sitter])
+    skipped = [f for f in sitter.findings if f.check == "activation_checks_skipped"]
+    assert len(skipped) == 1 and skipped[0].severity == "warning"
+    assert "dead_fraction" not in history.history
+    assert len(sitter.monitors) > 1 and isinstance(sitter.monitors[0], LossWatch)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: DeadUnitMonitor(threshold=2.0),
+        lambda: DeadUnitMonitor(probe_size=0),
+        lambda: ActivationStats(tolerance=0.7),
+        lambda: GradientMonitor(ratio=0.5),
+    ],
+)
+def test_bad_arguments_raise(make):
+    with pytest.raises((ValueError, TypeError), match="Received"):
+        make()

@@ -1,0 +1,107 @@
+import math
+
+import pytest
+
+from callbacks import GeneralizationWatch, LossWatch
+
+
+def drive(watch, losses, **extra):
+    watch.on_train_begin()
+    for epoch, loss in enumerate(losses):
+        logs = {"loss": loss}
+        logs.update({k: v[epoch] for k, v in extra.items()})
+        watch.on_epoch_end(epoch, logs)
+    watch.on_train_end()
+    return [f.check for f in watch.findings]
+
+
+def test_nan_loss_is_an_error_and_stops_the_other_loss_checks():
+    watch = LossWatch(verbose=0)
+    assert drive(watch, [2.0, math.nan, math.nan]) == ["nan_loss"]
+    assert watch.findings[0].severity == "error"
+
+
+def test_diverging_loss_fires_when_loss_climbs():
+    assert "diverging_loss" in drive(LossWatch(verbose=0), [1.0, 0.8, 1.5])
+
+
+def test_stalled_loss_fires_on_flat_loss():
+    found = drive(LossWatch(verbose=0), [2.3026, 2.3025, 2.3025])
+    assert found == ["stalled_loss"]
+
+
+def test_stalled_loss_quiet_once_converged():
+    # Loss at its floor and training accuracy 1.0: not stalled.
+    found = drive(LossWatch(verbose=0), [0.01, 0.01, 0.01], accuracy=[1, 1, 1])
+    assert found == []
+
+
+def test_oscillating_loss_fires_on_swings():
+    found = drive(LossWatch(verbose=0), [8.0, 9.1, 10.9, 9.8, 9.2, 10.3])
+    assert "oscillating_loss" in found
+
+
+def test_healthy_decreasing_loss_is_quiet():
+    losses = [1.0, 0.5, 0.3, 0.2, 0.15, 0.16, 0.12, 0.13]
+    assert drive(LossWatch(verbose=0), losses) == []
+
+
+def test_overfitting_fires_on_large_gap_and_not_on_small_gap():
+    big = drive(
+        GeneralizationWatch(verbose=0),
+        [0.5, 0.1, 0.05],
+        val_loss=[1.0, 1.5, 2.0],
+        accuracy=[0.9, 1.0, 1.0],
+        val_accuracy=[0.7, 0.6, 0.6],
+    )
+    small = drive(
+        GeneralizationWatch(verbose=0),
+        [0.5, 0.1, 0.05],
+        val_loss=[0.6, 0.2, 0.15],
+        accuracy=[0.9, 0.99, 1.0],
+        val_accuracy=[0.88, 0.96, 0.97],
+    )
+    assert big == ["overfitting"] and small == []
+
+
+def test_overfitting_without_accuracy_uses_val_loss():
+    found = drive(
+        GeneralizationWatch(verbose=0),
+        [1.0, 0.5, 0.3, 0.2],
+        val_loss=[1.0, 0.8, 1.2, 1.4],
+    )
+    assert found == ["overfitting"]
+
+
+def test_underfitting_fires_at_train_end_with_low_accuracy():
+    found = drive(
+        GeneralizationWatch(verbose=0),
+        [2.0, 1.9],
+        val_loss=[2.0, 1.9],
+        accuracy=[0.30, 0.35],
+        val_accuracy=[0.31, 0.34],
+    )
+    assert found == ["underfitting"]
+
+
+def test_generalization_gap_goes_into_logs():
+    watch = GeneralizationWatch(verbose=0)
+    watch.on_train_begin()
+    logs = {"loss": 0.2, "val_loss": 0.3, "accuracy": 0.9, "val_accuracy": 0.85}
+    watch.on_epoch_end(0, logs)
+    assert logs["generalization_gap"] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LossWatch(min_delta=0),
+        lambda: LossWatch(min_delta=2.0),
+        lambda: LossWatch(verbose=5),
+        lambda: LossWatch(stop_on="sometimes"),
+        lambda: GeneralizationWatch(max_gap=1.5),
+    ],
+)
+def test_bad_arguments_raise_value_error(make):
+    with pytest.raises(ValueError, match="Received"):
+        make()
