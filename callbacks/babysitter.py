@@ -194,7 +194,7 @@ class Babysitter(MonitorBase):
         if self._nan():
             return
         for monitor in self.monitors:
-            if isinstance(monitor, UpdateRatioMonitor):
+            if isinstance(monitor, (LossWatch, UpdateRatioMonitor)):
                 monitor.on_train_batch_begin(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):

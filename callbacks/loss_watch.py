@@ -22,6 +22,7 @@ from callbacks._base import MonitorBase, check_positive
 from callbacks._logs import accuracy_key, chance_loss
 
 _LOWER_LR = "Lower the learning rate (try 3-10x smaller)"
+_CHUNKS = 8
 
 
 class LossWatch(MonitorBase):
@@ -34,8 +35,11 @@ class LossWatch(MonitorBase):
       `min_delta` from the first epoch, or sits at the chance level ln(C):
       learning rate too low, bad initialization or a dead network. A run
       that already converged (training accuracy >= 0.99) never stalls.
-    - `oscillating_loss` (warning): over the last 4-5 epochs the loss changes
-      direction twice with swings larger than a quarter of all progress.
+    - `oscillating_loss` (warning): within an epoch, the mean loss of 8
+      stretches of batches (read from the running loss at 7 batches, no
+      per-batch work) jumps up and down by over 20 % of a still-high level;
+      or over the last 4-5 epochs the loss changes direction twice with
+      swings larger than a quarter of all progress.
 
     Args:
         min_delta: Relative loss decrease below which the run is stalled.
@@ -66,6 +70,42 @@ class LossWatch(MonitorBase):
         super().reset()
         self.losses = []
         self.nan = False
+        self._marks = []
+        self._points = []
+        self._start = None
+
+    # ---- within-epoch loss: the running mean read at a few batches ---------
+    def _tracker(self):
+        for metric in getattr(self.model, "metrics", None) or []:
+            if metric.name == "loss":
+                return metric
+        return None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        steps = (self.params or {}).get("steps") or 0
+        self._marks = [(0, 0.0)]
+        self._points = []
+        if steps >= 4 * _CHUNKS and self._tracker() is not None:
+            picks = np.linspace(0, steps, _CHUNKS + 1)[1:-1]
+            self._points = sorted({int(p) for p in picks})
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._points and batch >= self._points[0]:
+            self._points = [p for p in self._points if p > batch]
+            mean = float(keras.ops.convert_to_numpy(self._tracker().result()))
+            self._marks.append((batch, mean))
+
+    def _chunks(self, loss):
+        # Mean loss of each chunk of batches, from the running epoch mean.
+        steps = (self.params or {}).get("steps") or 0
+        if len(self._marks) < 4 or not steps:
+            return None
+        marks = self._marks + [(steps, loss)]
+        return [
+            (b2 * m2 - b1 * m1) / (b2 - b1)
+            for (b1, m1), (b2, m2) in zip(marks[:-1], marks[1:])
+            if b2 > b1
+        ]
 
     def _weights_finite(self):
         if self.model is None:
@@ -94,10 +134,40 @@ class LossWatch(MonitorBase):
         self.losses.append(loss)
         acc_key = accuracy_key(logs)
         converged = acc_key is not None and float(logs[acc_key]) >= 0.99
+        chunks = self._chunks(loss)
+        if chunks and self._start is None:
+            self._start = chunks[0]
         self._diverging(epoch, loss)
         if not converged:
             self._stalled(epoch, loss)
+            self._bouncing(epoch, chunks)
         self._oscillating(epoch)
+
+    def _bouncing(self, epoch, chunks):
+        # Within one epoch: chunk losses jump up and down (tiny batches, high
+        # momentum) while the loss level is still high.
+        if not chunks or len(chunks) < 4:
+            return
+        chance = chance_loss(self.model) if self.model is not None else None
+        level = float(np.mean(chunks))
+        if level < 0.5 * (chance if chance is not None else self._start):
+            return
+        diffs = np.diff(chunks)
+        turns = int(np.sum(np.sign(diffs[1:]) != np.sign(diffs[:-1])))
+        rough = float(np.mean(np.abs(diffs))) / max(level, 1e-12)
+        if turns >= len(diffs) / 2 and rough > 0.2:
+            self.find(
+                "oscillating_loss",
+                epoch,
+                "warning",
+                value=rough,
+                threshold=0.2,
+                message=f"Within the epoch the loss jumps by {rough:.0%} of its "
+                f"level from one stretch of batches to the next, around "
+                f"{level:.3g}, instead of decreasing.",
+                suggestion="Lower the learning rate or the momentum, or use a "
+                "larger batch size (batches of a few samples are very noisy).",
+            )
 
     def _diverging(self, epoch, loss):
         chance = chance_loss(self.model) if self.model is not None else None

@@ -105,3 +105,20 @@ def test_generalization_gap_goes_into_logs():
 def test_bad_arguments_raise_value_error(make):
     with pytest.raises(ValueError, match="Received"):
         make()
+
+
+def test_oscillating_loss_fires_within_epochs_for_batch_1_high_momentum():
+    import keras
+
+    from tests.callbacks._models import compile_, dense_net, digits
+
+    x, y = digits(400)
+    opt = keras.optimizers.SGD(0.03, momentum=0.95)
+    bad = compile_(dense_net(64, [64, 64], out=10, activation="tanh"), opt)
+    watch = LossWatch(verbose=0)
+    bad.fit(x, y, epochs=2, batch_size=1, verbose=0, callbacks=[watch])
+    calm = LossWatch(verbose=0)
+    good = compile_(dense_net(64, [64, 64], out=10, activation="tanh"))
+    good.fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[calm])
+    assert "oscillating_loss" in [f.check for f in watch.findings]
+    assert calm.findings == []
