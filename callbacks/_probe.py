@@ -8,13 +8,14 @@ Example:
 
 >>> import numpy as np, keras
 >>> from callbacks._probe import Probe
->>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "relu"),
+>>> model = keras.Sequential([keras.Input((4,)),
+...                           keras.layers.Dense(3, "relu", name="hidden"),
 ...                           keras.layers.Dense(2)])
 >>> probe = Probe(model, np.ones((8, 4), "float32"), None)
 >>> probe.build() is None
 True
->>> [name for name, _ in probe.layers]
-['dense']
+>>> probe.layers
+[('hidden', 'relu')]
 """
 
 from __future__ import annotations

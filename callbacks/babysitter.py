@@ -2,6 +2,7 @@
 
 Example:
 
+>>> import os, tempfile
 >>> import numpy as np, keras
 >>> from callbacks import Babysitter
 >>> rng = np.random.default_rng(0)
@@ -10,9 +11,10 @@ Example:
 >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, "relu"),
 ...                           keras.layers.Dense(2, activation="softmax")])
 >>> model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+>>> log = os.path.join(tempfile.mkdtemp(), "log.csv")
 >>> sitter = Babysitter(verbose=0)
 >>> history = model.fit(x, y, epochs=2, validation_split=0.25, verbose=0,
-...                     callbacks=[sitter, keras.callbacks.CSVLogger("log.csv")])
+...                     callbacks=[sitter, keras.callbacks.CSVLogger(log)])
 >>> "dead_fraction" in history.history
 True
 >>> [f.check for f in sitter.findings if f.severity != "info"]

@@ -30,9 +30,10 @@ class GeneralizationWatch(MonitorBase):
       without an accuracy metric, the validation
       loss has risen 20 % above its best for two epochs while the training
       loss kept falling. Fix: more regularization or data.
-    - `underfitting` (warning, at the end of training): the training accuracy
-      is below the halfway point between chance and 100 % with no gap to
-      validation: the model has room for more capacity or training.
+    - `underfitting` (warning, at the end of a run of 3+ epochs): the
+      training accuracy has stopped improving (< 2 points over the last two
+      epochs) below the halfway point between chance and 100 %, with no gap
+      to validation: the model has room for more capacity.
 
     Writes `generalization_gap` (train minus validation accuracy, or
     validation minus training loss) to `logs`. Needs validation data in `fit`.
@@ -137,8 +138,10 @@ class GeneralizationWatch(MonitorBase):
         )
 
     def on_train_end(self, logs=None):
-        if not self.history or self.history[-1][2] is None:
+        if len(self.history) < 3 or self.history[-1][2] is None:
             return
+        if self.history[-1][2] - self.history[-3][2] >= 0.02:
+            return  # still improving: it needs more epochs, not more capacity
         chance = chance_accuracy(self.model) if self.model is not None else None
         _, _, train, val = self.history[-1]
         bar = 0.5 * (1.0 + (chance or 0.0))

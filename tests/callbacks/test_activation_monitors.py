@@ -138,3 +138,51 @@ def test_subclassed_model_skips_activation_checks_with_one_warning():
 def test_bad_arguments_raise(make):
     with pytest.raises((ValueError, TypeError), match="Received"):
         make()
+
+
+def test_dead_conv_channels_are_found():
+    x = np.random.default_rng(0).normal(size=(64, 6, 6, 1)).astype("float32")
+    y = (x.mean(axis=(1, 2, 3)) > 0).astype("int32")
+    inp = keras.Input((6, 6, 1))
+    dead = keras.layers.Conv2D(
+        8, 3, activation="relu", bias_initializer=keras.initializers.Constant(-50.0)
+    )(inp)
+    live = keras.layers.Conv2D(8, 3, activation="relu", name="live")(inp)
+    merged = keras.layers.Concatenate()([dead, live])
+    pooled = keras.layers.GlobalAveragePooling2D()(merged)
+    model = compile_(
+        keras.Model(inp, keras.layers.Dense(2, activation="softmax")(pooled))
+    )
+    monitor = DeadUnitMonitor(verbose=0)
+    history = fit(model, monitor, data=(x, y))
+    assert [f.layer for f in monitor.findings] == ["conv2d"]
+    assert history.history["dead_fraction/conv2d"][0] == 1.0
+    assert history.history["dead_fraction"][0] == pytest.approx(0.5, abs=0.2)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    import os
+
+    names = [
+        "callbacks",
+        "callbacks._base",
+        "callbacks._logs",
+        "callbacks._probe",
+        "callbacks.activation_stats",
+        "callbacks.babysitter",
+        "callbacks.dead_units",
+        "callbacks.finding",
+        "callbacks.generalization",
+        "callbacks.gradients",
+        "callbacks.loss_watch",
+        "callbacks.update_ratio",
+        "callbacks._probe_monitor",
+    ]
+    for name in names:
+        module = importlib.import_module(name)
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, name
+        assert result.attempted > 0, name
+    assert not os.path.exists("log.csv")

@@ -76,12 +76,19 @@ def test_overfitting_without_accuracy_uses_val_loss():
 def test_underfitting_fires_at_train_end_with_low_accuracy():
     found = drive(
         GeneralizationWatch(verbose=0),
-        [2.0, 1.9],
-        val_loss=[2.0, 1.9],
-        accuracy=[0.30, 0.35],
-        val_accuracy=[0.31, 0.34],
+        [2.0, 1.9, 1.9],
+        val_loss=[2.0, 1.9, 1.9],
+        accuracy=[0.35, 0.35, 0.36],
+        val_accuracy=[0.34, 0.34, 0.35],
     )
-    assert found == ["underfitting"]
+    improving = drive(
+        GeneralizationWatch(verbose=0),
+        [2.0, 1.9, 1.5],
+        val_loss=[2.0, 1.9, 1.5],
+        accuracy=[0.30, 0.35, 0.45],
+        val_accuracy=[0.31, 0.34, 0.44],
+    )
+    assert found == ["underfitting"] and improving == []
 
 
 def test_generalization_gap_goes_into_logs():
