@@ -1,0 +1,18 @@
+import pathlib
+
+import recipes
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_recipe_table_is_recommendations():
+    from recipes.recommendations import recommendations_markdown
+
+    assert recommendations_markdown() in README.read_text()
+
+
+def test_readme_has_the_three_commands():
+    text = README.read_text()
+    assert 'pip install -e ".[dev]"' in text
+    assert "python -m pytest" in text
+    assert len(recipes.recommendations()) >= 6
