@@ -20,7 +20,7 @@ _LAZY = {
     "build_mlp": "recipes.mlp",
     "build_cnn": "recipes.cnn",
     "preprocessing_layer": "recipes.preprocessing",
-    "recommendations": "recipes.recommendations",
+    "recommendations": "recipes.advice",
 }
 _SUBMODULES = ("datasets",)
 

@@ -6,7 +6,7 @@ README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_readme_recipe_table_is_recommendations():
-    from recipes.recommendations import recommendations_markdown
+    from recipes.advice import recommendations_markdown
 
     assert recommendations_markdown() in README.read_text()
 
