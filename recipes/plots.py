@@ -19,7 +19,7 @@ import numpy as np
 _COLORS = {"info": "#4c72b0", "warning": "#dd8452", "error": "#c44e52"}
 _BAND = (1e-4, 1e-2)  # around the lecture's healthy update/weight ratio, 1e-3
 _LABEL = dict(
-    xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right", fontsize=7
+    xycoords=("data", "axes fraction"), rotation=90, va="top", ha="left", fontsize=7
 )
 _CORNER = dict(ha="right", va="top", fontsize=7)
 
@@ -73,6 +73,8 @@ def plot_curves(history, findings, path):
     Returns:
         `path`.
     """
+    from matplotlib.ticker import MaxNLocator
+
     metric = next((k for k in ("accuracy", "mae") if k in history), None)
     panels = [("loss", "loss")] + ([(metric, metric)] if metric else [])
     fig = _figure(5.2 * len(panels), 3.8)
@@ -87,6 +89,7 @@ def plot_curves(history, findings, path):
         if key == "loss" and np.nanmin(_series(history, "loss")) > 0:
             ax.set_yscale("log")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         ax.grid(alpha=0.3)
         _mark_findings(ax, findings, top=True)
@@ -149,6 +152,8 @@ def plot_layer_health(history, path):
     Returns:
         `path`.
     """
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figure(10.4, 3.8)
     ax_dead, ax_ratio = fig.subplots(1, 2)
     for ax, prefix in ((ax_dead, "dead_fraction"), (ax_ratio, "update_ratio")):
@@ -170,6 +175,7 @@ def plot_layer_health(history, path):
         elif len(series) <= 10:
             ax.legend(fontsize=7, loc="best", ncol=2 if len(series) > 5 else 1)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     ax_dead.set_title("dead units (never active on the probe)")
     ax_dead.set_ylabel("fraction of units")
@@ -180,6 +186,13 @@ def plot_layer_health(history, path):
     ax_ratio.set_title("update / weight ratio (healthy ~1e-3)")
     ax_ratio.set_ylabel("||dW|| / ||W||")
     return _save(fig, path)
+
+
+def _span(values):
+    values = np.ravel(values if values is not None else [])
+    values = values[np.isfinite(values)]
+    lo, hi = np.percentile(values, [0.5, 99.5]) if values.size else (0.0, 1.0)
+    return (lo - 1, hi + 1) if hi <= lo else (float(lo), float(hi))
 
 
 def plot_activation_histograms(start, end, path, max_layers=6, title=None):
@@ -205,30 +218,32 @@ def plot_activation_histograms(start, end, path, max_layers=6, title=None):
     rows = [("start", start)] + ([("end", end)] if end else [])
     fig = _figure(max(2.3 * len(names), 4.6), 2.2 * len(rows) + (0.4 if title else 0))
     axes = fig.subplots(len(rows), len(names), squeeze=False)
+    from matplotlib.ticker import MaxNLocator
+
     for c, name in enumerate(names):
-        both = np.concatenate([np.ravel(d[name]) for _, d in rows if name in d])
-        lo, hi = np.percentile(both, [0.5, 99.5]) if both.size else (0, 1)
-        if hi <= lo:
-            lo, hi = lo - 1, hi + 1
+        spans = [_span(d.get(name)) for _, d in rows]
+        widths = [hi - lo for lo, hi in spans]
+        shared = max(widths) <= 10 * min(widths)  # else each row its own axis
+        both = (min(lo for lo, _ in spans), max(hi for _, hi in spans))
         for r, (when, data) in enumerate(rows):
             ax = axes[r][c]
+            lo, hi = both if shared else spans[r]
             values = np.ravel(data.get(name, []))
+            values = values[np.isfinite(values)]  # a blown-up run has inf/NaN
             if values.size:
                 zeros = float(np.mean(values == 0))
                 # A ReLU layer's spike at exactly 0 would flatten the rest.
                 shown = values[values != 0] if zeros > 0.2 else values
-                ax.hist(
-                    np.clip(shown, lo, hi),
-                    bins=40,
-                    range=(lo, hi),
-                    color="#4c72b0" if r == 0 else "#dd8452",
-                )
-                text = f"mean {values.mean():.2f}\nstd {values.std():.2f}"
+                color = "#4c72b0" if r == 0 else "#dd8452"
+                ax.hist(np.clip(shown, lo, hi), bins=40, range=(lo, hi), color=color)
+                text = f"mean {values.mean():.3g}\nstd {values.std():.3g}"
                 if zeros > 0.2:
                     text += f"\nzeros {zeros:.0%}\n(not drawn)"
                 ax.text(0.97, 0.95, text, transform=ax.transAxes, **_CORNER)
             ax.set_yticks([])
             ax.tick_params(labelsize=7)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
             if r == 0:
                 ax.set_title(name, fontsize=9)
             if c == 0:

@@ -170,7 +170,7 @@ def write_report(run_dir, result, state, splits, title=None):
     Returns:
         The path of `report.md`.
     """
-    from recipes.recommendations import recommendations_markdown
+    from recipes.advice import recommendations_markdown
 
     lines = [
         f"# {title or 'Training report'}",

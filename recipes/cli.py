@@ -1,0 +1,297 @@
+"""The `keras-recipes` command line (also `python -m recipes`).
+
+    keras-recipes demo                      # digits, the whole recipe
+    keras-recipes fit data.csv --target y   # your own data
+    keras-recipes check data.npz            # pre-flight checks only
+    keras-recipes tune data.npz             # random search, then the run
+
+Exit status: 0 on success, 2 on bad input (one line on stderr, no
+traceback), 1 when `--strict` is given and a check reported an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from recipes._data_files import BadInput, load_data, one_line
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _add_data_args(p):
+    p.add_argument(
+        "data",
+        metavar="DATA",
+        help=".npz with arrays x and y "
+        "(optionally x_test, y_test), or .csv with --target",
+    )
+    p.add_argument("--target", help="label column of a CSV file")
+    p.add_argument(
+        "--task",
+        default="auto",
+        choices=("auto", "classification", "regression"),
+        help="default: auto (integer labels are classes)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="default: 0")
+
+
+def _add_run_args(p, epochs):
+    p.add_argument(
+        "--output-dir", help="run folder (new or empty); default: runs/<timestamp>"
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=epochs,
+        help=f"most epochs (early stopping ends sooner); default: {epochs}",
+    )
+    p.add_argument("--batch-size", type=int, default=64, help="default: 64")
+    p.add_argument(
+        "--learning-rate", type=float, help="skip the range test and use this rate"
+    )
+    p.add_argument(
+        "--patience",
+        type=int,
+        default=10,
+        help="early-stopping patience in epochs; default: 10",
+    )
+    p.add_argument(
+        "--no-preflight", action="store_true", help="skip the pre-flight checks"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 1 if any check reports an error",
+    )
+    p.add_argument("--quiet", action="store_true", help="print only the summary")
+
+
+def build_parser():
+    """The argument parser of `keras-recipes`."""
+    parser = _Parser(
+        prog="keras-recipes",
+        description="The CS231n 'Training "
+        "Neural Networks' recipe for Keras 3: check, babysit, "
+        "evaluate and report a training run.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    demo = sub.add_parser(
+        "demo",
+        help="the whole recipe on digits, into a run folder",
+        description="Runs the whole recipe on the "
+        "digits data set (pre-flight checks, learning-rate "
+        "range test, babysat training, one test evaluation, "
+        "report).",
+    )
+    _add_run_args(demo, epochs=40)
+    demo.set_defaults(seed=0, task="auto")
+    fit = sub.add_parser(
+        "fit",
+        help="the whole recipe on your data",
+        description="Runs the whole recipe on DATA and writes a "
+        "run folder with report.md.",
+    )
+    _add_data_args(fit)
+    _add_run_args(fit, epochs=100)
+    fit.add_argument(
+        "--test-split",
+        type=float,
+        default=0.2,
+        help="share held out for the test when DATA has no x_test; default: 0.2",
+    )
+    check = sub.add_parser(
+        "check",
+        help="pre-flight checks only",
+        description="Runs the pre-flight checks on the "
+        "recipe's model for DATA; trains nothing for long.",
+    )
+    _add_data_args(check)
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 1 if a check reports an error",
+    )
+    tune = sub.add_parser(
+        "tune",
+        help="random search, then the whole recipe",
+        description="Random search over learning rate, "
+        "regularization and size (recipes.tune), then the "
+        "babysat run with the best hyperparameters.",
+    )
+    _add_data_args(tune)
+    _add_run_args(tune, epochs=30)
+    tune.add_argument(
+        "--max-trials", type=int, default=10, help="trials of the search; default: 10"
+    )
+    tune.add_argument(
+        "--trial-epochs", type=int, default=10, help="epochs per trial; default: 10"
+    )
+    tune.add_argument("--test-split", type=float, default=0.2, help="default: 0.2")
+    return parser
+
+
+def _positive(args, *names):
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None and value <= 0:
+            flag = "--" + name.replace("_", "-")
+            raise BadInput(f"{flag} must be positive. Received: {flag} {value}")
+
+
+def _babysit(args, **kwargs):
+    from recipes.run import babysit
+
+    result = babysit(
+        output_dir=args.output_dir,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        patience=args.patience,
+        preflight=not args.no_preflight,
+        seed=args.seed,
+        verbose=0 if args.quiet else 1,
+        **kwargs,
+    )
+    print()
+    print(result.summary())
+    if args.strict and result.errors:
+        checks = sorted({f.check for f in result.errors})
+        print(
+            f"keras-recipes: error: {len(result.errors)} error finding(s) "
+            f"({', '.join(checks)}) and --strict was given",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _data_kwargs(args):
+    data = load_data(args.data, args.target)
+    kwargs = {"task": args.task, "class_names": data["class_names"]}
+    if "x_test" in data:
+        kwargs.update(x_test=data["x_test"], y_test=data["y_test"])
+    return data["x"], data["y"], kwargs
+
+
+def _run(args):
+    if args.command == "demo":
+        from recipes import datasets
+
+        _positive(args, "epochs", "batch_size", "patience", "learning_rate")
+        data = datasets.load("digits")
+        return _babysit(
+            args,
+            x=data.x_train,
+            y=data.y_train,
+            x_test=data.x_test,
+            y_test=data.y_test,
+            validation_data=data.validation_data,
+            class_names=list(data.class_names),
+            title="keras-recipes demo: the recipe on digits",
+        )
+    x, y, kwargs = _data_kwargs(args)
+    name = os.path.basename(args.data)
+    if args.command == "check":
+        return _check(args, x, y, kwargs)
+    _positive(
+        args,
+        "epochs",
+        "batch_size",
+        "patience",
+        "learning_rate",
+        "max_trials",
+        "trial_epochs",
+    )
+    if "x_test" not in kwargs:
+        kwargs["test_split"] = args.test_split
+    if args.command == "tune":
+        kwargs.update(
+            tune=True,
+            tune_kwargs={
+                "stages": [{"trials": args.max_trials, "epochs": args.trial_epochs}]
+            },
+            title=f"keras-recipes tune: {name}",
+        )
+    else:
+        kwargs["title"] = f"keras-recipes fit: {name}"
+    return _babysit(args, x=x, y=y, **kwargs)
+
+
+def _check(args, x, y, kwargs):
+    from recipes import _run_steps as steps
+    from recipes.preflight_checks import preflight
+
+    splits = steps.prepare_data(
+        x,
+        y,
+        x_test=None,
+        y_test=None,
+        validation_data=None,
+        validation_split=0.15,
+        test_split=0.0,
+        task=kwargs["task"],
+        class_names=kwargs["class_names"],
+        seed=args.seed,
+    )
+    model = steps.default_model(
+        splits, learning_rate=1e-3, seed=args.seed, model_kwargs=None
+    )
+    report = preflight(
+        model,
+        splits.x_train,
+        splits.y_train,
+        validation_data=(splits.x_val, splits.y_val),
+    )
+    print(report)
+    errors = [f for f in report.findings if f.severity == "error"]
+    if args.strict and errors:
+        print(
+            f"keras-recipes: error: {len(errors)} pre-flight error finding(s) "
+            "and --strict was given",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def main(argv=None):
+    """Runs `keras-recipes` with `argv` (default: `sys.argv[1:]`).
+
+    Args:
+        argv: Command-line arguments, without the program name. Defaults to
+            `None` (`sys.argv[1:]`).
+
+    Returns:
+        The exit status: 0 success, 1 an error finding under `--strict`,
+        2 bad input.
+
+    Example:
+
+    >>> from recipes.cli import main
+    >>> main(["demo", "--epochs", "5", "--output-dir", "runs/demo"])  # doctest: +SKIP
+    0
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help (0) or a usage error (2), already printed
+        return e.code if isinstance(e.code, int) else 2
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _run(args)
+    except (ValueError, TypeError, OSError) as e:
+        print(f"keras-recipes {args.command}: error: {one_line(e)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("keras-recipes: interrupted; no run folder was finished", file=sys.stderr)
+        return 130
