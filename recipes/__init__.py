@@ -21,6 +21,12 @@ _LAZY = {
     "build_cnn": "recipes.cnn",
     "preprocessing_layer": "recipes.preprocessing",
     "recommendations": "recipes.advice",
+    "RecipeHyperModel": "recipes.hypermodel",
+    "tune": "recipes.tuning",
+    "TuneResult": "recipes.tuning",
+    "babysit": "recipes.run",
+    "BabysitResult": "recipes.run",
+    "evaluate": "recipes.evaluation",
 }
 _SUBMODULES = ("datasets",)
 

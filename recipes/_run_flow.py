@@ -168,6 +168,8 @@ def run(
             splits.x_train,
             splits.y_train,
             validation_data=(splits.x_val, splits.y_val),
+            test_data=None if splits.x_test is None else (splits.x_test, splits.y_test),
+            seed=seed or 0,
         )
         state["preflight"] = report
         state["stages"] += [("preflight", f) for f in report.findings]
@@ -202,6 +204,13 @@ def run(
         ),
         keras.callbacks.ModelCheckpoint(
             model_path, monitor="val_loss", save_best_only=True
+        ),
+        # Anneal once validation stalls (before early stopping gives up).
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss",
+            factor=0.3,
+            patience=max(1, patience // 3),
+            min_lr=learning_rate / 100,
         ),
         keras.callbacks.CSVLogger(os.path.join(tmp, "history.csv")),
     ]
@@ -272,12 +281,7 @@ def _write_files(tmp, state, start_acts, end_acts):
     figs["curves"] = plots.plot_curves(history, training, path("curves"))
     test = state["lr_test"]
     if test is not None:
-        figs["lr_range_test"] = plots.plot_lr_range(
-            test.learning_rates,
-            test.losses,
-            test.suggested_learning_rate,
-            path("lr_range_test"),
-        )
+        figs["lr_range_test"] = plots.plot_lr_range(test, path("lr_range_test"))
     if any(k.startswith(("dead_fraction/", "update_ratio/")) for k in history):
         figs["layer_health"] = plots.plot_layer_health(history, path("layer_health"))
     if start_acts:
@@ -286,6 +290,7 @@ def _write_files(tmp, state, start_acts, end_acts):
             end_acts,
             path("activations"),
             title="activations per layer on a probe of the training data",
+            labels=("start of training", "end of training"),
         )
     if "confusion_matrix" in state["metrics"]:
         figs["confusion_matrix"] = plots.plot_confusion_matrix(

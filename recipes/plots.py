@@ -92,45 +92,26 @@ def plot_curves(history, findings, path):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         ax.grid(alpha=0.3)
-        _mark_findings(ax, findings, top=True)
+        _mark_findings(ax, findings, top=key == "loss")
         ax.legend(loc="best", fontsize=8)
     return _save(fig, path)
 
 
-def plot_lr_range(learning_rates, losses, suggested, path):
+def plot_lr_range(lr_test, path):
     """The learning-rate range test: loss against a growing learning rate.
 
+    The figure is `recipes.find_learning_rate`'s own (`LRFinderResult.plot`:
+    raw and smoothed loss, the suggested rates), so the run folder and a
+    standalone range test draw the same picture.
+
     Args:
-        learning_rates: Rates tried, increasing.
-        losses: Smoothed loss at each rate.
-        suggested: The chosen rate (drawn as a vertical line), or None.
+        lr_test: An `LRFinderResult`.
         path: PNG file to write.
 
     Returns:
         `path`.
     """
-    lrs = np.asarray(learning_rates, dtype="float64")
-    loss = np.asarray(losses, dtype="float64")
-    fig = _figure(5.6, 3.8)
-    ax = fig.subplots()
-    ax.plot(lrs, loss, lw=1.6)
-    ax.set_xscale("log")
-    finite = loss[np.isfinite(loss)]
-    if finite.size:  # the blow-up at the end would squash the useful part
-        ax.set_ylim(
-            finite.min() - 0.05 * abs(finite.min()),
-            min(finite.max(), 2.5 * finite[0] if finite[0] > 0 else finite.max())
-            * 1.05,
-        )
-    if suggested:
-        label = f"chosen rate {suggested:.2g}"
-        ax.axvline(suggested, color=_COLORS["error"], ls="--", label=label)
-        ax.legend(loc="upper left", fontsize=8)
-    ax.set_xlabel("learning rate (log scale)")
-    ax.set_ylabel("training loss")
-    ax.set_title("learning-rate range test")
-    ax.grid(alpha=0.3, which="both")
-    return _save(fig, path)
+    return str(lr_test.plot(path))
 
 
 def _per_layer(history, prefix):
@@ -191,11 +172,13 @@ def plot_layer_health(history, path):
 def _span(values):
     values = np.ravel(values if values is not None else [])
     values = values[np.isfinite(values)]
-    lo, hi = np.percentile(values, [0.5, 99.5]) if values.size else (0.0, 1.0)
+    lo, hi = np.percentile(values, [0.1, 99.9]) if values.size else (0.0, 1.0)
     return (lo - 1, hi + 1) if hi <= lo else (float(lo), float(hi))
 
 
-def plot_activation_histograms(start, end, path, max_layers=6, title=None):
+def plot_activation_histograms(
+    start, end, path, max_layers=6, title=None, labels=("start", "end")
+):
     """Histograms of each layer's activations at the start and end of training.
 
     The lecture's figure: with a good initialization every layer keeps a
@@ -207,27 +190,31 @@ def plot_activation_histograms(start, end, path, max_layers=6, title=None):
         path: PNG file to write.
         max_layers: Most layers drawn (evenly spaced). Defaults to `6`.
         title: Figure title. Defaults to `None`.
+        labels: Names of the two rows. Defaults to `("start", "end")`.
 
     Returns:
         `path`.
     """
+    from matplotlib.ticker import MaxNLocator
+
     names = list(start)
     if len(names) > max_layers:
         idx = np.unique(np.linspace(0, len(names) - 1, max_layers).round().astype(int))
         names = [names[i] for i in idx]
-    rows = [("start", start)] + ([("end", end)] if end else [])
+    rows = [(labels[0], start)] + ([(labels[1], end)] if end else [])
     fig = _figure(max(2.3 * len(names), 4.6), 2.2 * len(rows) + (0.4 if title else 0))
     axes = fig.subplots(len(rows), len(names), squeeze=False)
-    from matplotlib.ticker import MaxNLocator
 
+    # One x range per row, shared by its layers: a spread that shrinks (or
+    # explodes) from layer to layer is then visible, as in the lecture.
+    spans = [
+        _span(np.concatenate([np.ravel(d[n]) for n in names if n in d]))
+        for _, d in rows
+    ]
     for c, name in enumerate(names):
-        spans = [_span(d.get(name)) for _, d in rows]
-        widths = [hi - lo for lo, hi in spans]
-        shared = max(widths) <= 10 * min(widths)  # else each row its own axis
-        both = (min(lo for lo, _ in spans), max(hi for _, hi in spans))
         for r, (when, data) in enumerate(rows):
             ax = axes[r][c]
-            lo, hi = both if shared else spans[r]
+            lo, hi = spans[r]
             values = np.ravel(data.get(name, []))
             values = values[np.isfinite(values)]  # a blown-up run has inf/NaN
             if values.size:
@@ -235,7 +222,7 @@ def plot_activation_histograms(start, end, path, max_layers=6, title=None):
                 # A ReLU layer's spike at exactly 0 would flatten the rest.
                 shown = values[values != 0] if zeros > 0.2 else values
                 color = "#4c72b0" if r == 0 else "#dd8452"
-                ax.hist(np.clip(shown, lo, hi), bins=40, range=(lo, hi), color=color)
+                ax.hist(shown, bins=40, range=(lo, hi), color=color)
                 text = f"mean {values.mean():.3g}\nstd {values.std():.3g}"
                 if zeros > 0.2:
                     text += f"\nzeros {zeros:.0%}\n(not drawn)"
@@ -247,7 +234,7 @@ def plot_activation_histograms(start, end, path, max_layers=6, title=None):
             if r == 0:
                 ax.set_title(name, fontsize=9)
             if c == 0:
-                ax.set_ylabel(f"{when} of training", fontsize=8)
+                ax.set_ylabel(when, fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, path)

@@ -127,7 +127,8 @@ def _recipe_section(result, state, splits):
             "training",
             f"{epochs} epochs of batch {state.get('batch_size')} (best validation "
             f"loss at epoch {best}); "
-            "Babysitter, EarlyStopping (best weights restored), ModelCheckpoint",
+            "Babysitter, EarlyStopping (best weights restored), "
+            "ReduceLROnPlateau, ModelCheckpoint",
         ),
     ]
     if state.get("best_hyperparameters"):
@@ -180,6 +181,10 @@ def write_report(run_dir, result, state, splits, title=None):
         "",
     ]
     lines += _recipe_section(result, state, splits)
+    if result.preflight is not None:
+        lines += [result.preflight.to_markdown(), ""]
+    if result.lr_test is not None:
+        lines += ["## Learning-rate range test", "", f"`{result.lr_test}`", ""]
     lines += _findings_section(state["stages"])
     lines += _metrics_section(result.metrics)
     lines += ["## Figures", ""]

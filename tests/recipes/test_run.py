@@ -140,3 +140,32 @@ def test_failed_run_never_looks_finished(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         _babysit(tmp_path, data.x_train, data.y_train)
     assert os.listdir(tmp_path) == []
+
+
+def test_whole_recipe_with_preflight_and_range_test(tmp_path):
+    """Images -> build_cnn; no rate given -> the range test picks it."""
+    import recipes
+
+    data = datasets.load("digits", seed=0)
+    x, y = data.x_train[:240], data.y_train[:240]
+    result = recipes.babysit(
+        x,
+        y,
+        x_test=data.x_test[:60],
+        y_test=data.y_test[:60],
+        epochs=2,
+        model_kwargs={"filters": (8,)},
+        output_dir=tmp_path / "run",
+        seed=0,
+        verbose=0,
+    )
+    assert isinstance(result, recipes.BabysitResult)
+    assert result.preflight is not None and result.lr_test is not None
+    assert result.learning_rate == pytest.approx(result.lr_test.suggested_learning_rate)
+    assert result.model.name == "cnn"
+    run = tmp_path / "run"
+    assert (run / "lr_range_test.png").stat().st_size > 0
+    report = (run / "report.md").read_text()
+    assert "## Pre-flight checks" in report and "(range test)" in report
+    stages = {f["stage"] for f in json.loads((run / "findings.json").read_text())}
+    assert stages <= {"preflight", "lr_range_test", "training"}
