@@ -11,11 +11,11 @@ def build_mlp(
     input_shape,
     num_classes,
     *,
-    hidden_units=(512, 512),
+    hidden_units=(1024, 1024),
     activation="relu",
     kernel_initializer="auto",
     batch_norm=True,
-    dropout=0.3,
+    dropout=0.5,
     l2=1e-4,
     preprocessing="standardize",
     x_train=None,
@@ -45,7 +45,7 @@ def build_mlp(
         input_shape: Shape of one example, without the batch axis.
         num_classes: Number of classes (>= 2); for `task="regression"`, the
             number of targets or None (1).
-        hidden_units: Width of each hidden layer. Defaults to `(512, 512)`.
+        hidden_units: Width of each hidden layer. Defaults to `(1024, 1024)`.
         activation: Hidden activation: 'relu', 'leaky_relu', 'elu', 'gelu',
             'silu', 'selu', 'tanh' or 'sigmoid' (the last two warn).
             Defaults to `"relu"`.
@@ -53,7 +53,7 @@ def build_mlp(
             initializer (name or instance), which always wins. Defaults to
             `"auto"`.
         batch_norm: Add BatchNormalization after each Dense. Defaults to `True`.
-        dropout: Dropout rate after each hidden activation. Defaults to `0.3`.
+        dropout: Dropout rate after each hidden activation. Defaults to `0.5`.
         l2: L2 penalty on every kernel. Defaults to `1e-4`.
         preprocessing: `"standardize"`, `"center"`, `"pca"`, `"whiten"`,
             `"per_channel"`, `"mean_image"`, a fitted Keras layer, or None.
