@@ -220,3 +220,26 @@ def common_checks(
             length=None if x_train is None else len(x_train),
         )
     return input_shape, num_classes
+
+
+def block(x, layer, index, *, activation, batch_norm):
+    """`layer` -> BatchNormalization -> activation, named `bn_i`, `<act>_i`."""
+    x = layer(x)
+    if batch_norm:
+        x = keras.layers.BatchNormalization(name=f"bn_{index}")(x)
+    return keras.layers.Activation(activation, name=f"{activation}_{index}")(x)
+
+
+def finish(inputs, x, *, name, compile, optimizer, learning_rate, **head_kwargs):
+    """Adds the prior-matched head, makes the Functional model, compiles it."""
+    outputs, loss = head(x, **head_kwargs)
+    model = keras.Model(inputs, outputs, name=name)
+    if compile:
+        compile_model(
+            model,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            loss=loss,
+            task=head_kwargs["task"],
+        )
+    return model

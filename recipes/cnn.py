@@ -152,7 +152,7 @@ def build_cnn(
 
     inputs, x = _build.input_block(input_shape, preprocessing, x_train)
     for i, f in enumerate(filters):
-        x = conv(
+        layer = conv(
             f,
             kernel_size,
             padding="same",
@@ -160,29 +160,30 @@ def build_cnn(
             kernel_initializer=init,
             kernel_regularizer=reg,
             name=f"conv_{i}",
-        )(x)
-        if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
-        x = keras.layers.Activation(activation, name=f"{activation}_{i}")(x)
+        )
+        x = _build.block(x, layer, i, activation=activation, batch_norm=batch_norm)
         spatial = x.shape[1:-1]
         if pool_layer and i < len(filters) - 1 and min(spatial) >= 4:
             x = pool_layer(2, name=f"pool_{i}")(x)
     x = gap(name="global_pool")(x)
     for j, units in enumerate(dense_units, start=len(filters)):
-        x = keras.layers.Dense(
+        dense = keras.layers.Dense(
             units,
             use_bias=not batch_norm,
             kernel_initializer=init,
             kernel_regularizer=reg,
             name=f"dense_{j}",
-        )(x)
-        if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"bn_{j}")(x)
-        x = keras.layers.Activation(activation, name=f"{activation}_{j}")(x)
+        )
+        x = _build.block(x, dense, j, activation=activation, batch_norm=batch_norm)
     if dropout:
         x = keras.layers.Dropout(dropout, seed=seed, name="dropout")(x)
-    outputs, loss = _build.head(
+    return _build.finish(
+        inputs,
         x,
+        name=name,
+        compile=compile,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
         task=task,
         num_classes=num_classes,
         y_train=y_train,
@@ -190,13 +191,3 @@ def build_cnn(
         l2=l2,
         seed=seed,
     )
-    model = keras.Model(inputs, outputs, name=name)
-    if compile:
-        _build.compile_model(
-            model,
-            optimizer=optimizer,
-            learning_rate=learning_rate,
-            loss=loss,
-            task=task,
-        )
-    return model

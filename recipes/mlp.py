@@ -111,20 +111,23 @@ def build_mlp(
     if len(x.shape) > 2:
         x = keras.layers.Flatten(name="flatten")(x)
     for i, units in enumerate(hidden_units):
-        x = keras.layers.Dense(
+        dense = keras.layers.Dense(
             units,
             use_bias=not batch_norm,
             kernel_initializer=init,
             kernel_regularizer=reg,
             name=f"dense_{i}",
-        )(x)
-        if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
-        x = keras.layers.Activation(activation, name=f"{activation}_{i}")(x)
+        )
+        x = _build.block(x, dense, i, activation=activation, batch_norm=batch_norm)
         if dropout:
             x = keras.layers.Dropout(dropout, seed=seed, name=f"dropout_{i}")(x)
-    outputs, loss = _build.head(
+    return _build.finish(
+        inputs,
         x,
+        name=name,
+        compile=compile,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
         task=task,
         num_classes=num_classes,
         y_train=y_train,
@@ -132,13 +135,3 @@ def build_mlp(
         l2=l2,
         seed=seed,
     )
-    model = keras.Model(inputs, outputs, name=name)
-    if compile:
-        _build.compile_model(
-            model,
-            optimizer=optimizer,
-            learning_rate=learning_rate,
-            loss=loss,
-            task=task,
-        )
-    return model
