@@ -275,3 +275,51 @@ def test_recommendations_are_data():
         "batch normalization",
     ]
     assert all(r["reason"] and r["source"] for r in recs)
+
+
+@pytest.mark.parametrize(
+    "name, cls",
+    [("adam", "Adam"), ("adamw", "AdamW"), ("sgd", "SGD"), ("rmsprop", "RMSprop")],
+)
+def test_optimizer_names_and_learning_rate(name, cls):
+    model = recipes.build_mlp(
+        (4,),
+        3,
+        hidden_units=(4,),
+        preprocessing=None,
+        optimizer=name,
+        learning_rate=0.02,
+        name="tiny",
+    )
+    assert type(model.optimizer).__name__ == cls
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.02)
+    assert model.name == "tiny"
+    if name == "sgd":
+        assert float(model.optimizer.momentum) == pytest.approx(0.9)
+    custom = keras.optimizers.SGD(0.5)
+    model = recipes.build_mlp((4,), 3, preprocessing=None, optimizer=custom)
+    assert model.optimizer is custom
+
+
+def test_one_hot_labels_and_a_fitted_layer_as_preprocessing(rng):
+    x = rng.normal(2.0, 3.0, size=(90, 4)).astype("float32")
+    y = np.arange(90) % 3
+    layer = recipes.preprocessing_layer("center", x)
+    model = recipes.build_mlp(
+        (4,),
+        3,
+        hidden_units=(8,),
+        preprocessing=layer,
+        y_train=np.eye(3)[y],
+        one_hot=True,
+    )
+    assert model.loss == "categorical_crossentropy"
+    assert model.get_layer("preprocessing") is layer
+    model.fit(x, np.eye(3)[y], epochs=1, verbose=0)
+
+
+def test_seed_makes_builds_identical():
+    a = recipes.build_mlp((4,), 3, hidden_units=(8,), preprocessing=None, seed=3)
+    b = recipes.build_mlp((4,), 3, hidden_units=(8,), preprocessing=None, seed=3)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
