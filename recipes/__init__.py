@@ -27,6 +27,10 @@ _LAZY = {
     "babysit": "recipes.run",
     "BabysitResult": "recipes.run",
     "evaluate": "recipes.evaluation",
+    "preflight": "recipes.preflight_checks",
+    "PreflightReport": "recipes.preflight_checks",
+    "find_learning_rate": "recipes.lr_finder",
+    "LRFinderResult": "recipes.lr_finder",
 }
 _SUBMODULES = ("datasets",)
 

@@ -1,0 +1,345 @@
+"""Pre-flight checks on the data and on how it meets the model's head.
+
+Each check takes the shared context and returns a list of Findings. None of
+them trains anything; `unnormalized_input` runs the model's leading,
+weight-free (preprocessing) layers on a sample.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from callbacks import Finding
+
+
+def _flat(x):
+    return np.asarray(x).reshape(len(x), -1)
+
+
+def data_nan(ctx):
+    out = []
+    for name, arr in ctx.arrays:
+        a = np.asarray(arr, dtype="float64")
+        bad = int((~np.isfinite(a)).sum())
+        if bad:
+            out.append(
+                Finding(
+                    "data_nan",
+                    "error",
+                    value=bad,
+                    threshold=0,
+                    message=f"`{name}` contains {bad} NaN or infinite values "
+                    f"({bad / a.size:.2%}); one of them makes the loss NaN.",
+                    suggestion="Impute them (e.g. sklearn.impute.SimpleImputer, "
+                    "fitted on the training split) or drop those rows.",
+                )
+            )
+    return out
+
+
+def constant_features(ctx):
+    x = _flat(ctx.x).astype("float64")
+    const = x.std(0) == 0
+    n = int(const.sum())
+    if not n:
+        return []
+    varies = 0
+    if ctx.x_val is not None:
+        xv = _flat(ctx.x_val).astype("float64")
+        varies = int((np.nanmax(np.abs(xv[:, const] - x[0, const]), 0) > 0).sum())
+    frac = n / x.shape[1]
+    sev = "error" if n == x.shape[1] else "warning" if varies or frac > 0.5 else "info"
+    msg = f"{n} of {x.shape[1]} input features never change in training"
+    if varies:
+        msg += f"; {varies} of them do vary in the validation data"
+    return [
+        Finding(
+            "constant_features",
+            sev,
+            value=frac,
+            threshold=0.0,
+            message=msg + ". They carry no information to learn from "
+            "(image borders are often like this).",
+            suggestion="Drop them, or make sure the normalization does not divide "
+            "them by a ~0 standard deviation (recipes.preprocessing_layer gives "
+            "them scale 1).",
+        )
+    ]
+
+
+def _preprocessed(model, x):
+    """What the first weighted layer sees: `x` through the leading layers."""
+    layers = [la for la in model.layers if not isinstance(la, keras.layers.InputLayer)]
+    first = next((la for la in layers if la.trainable_weights), None)
+    if first is None:
+        return None, None
+    if isinstance(
+        first, (keras.layers.BatchNormalization, keras.layers.LayerNormalization)
+    ):
+        return None, first
+    try:
+        head = keras.Model(model.inputs[0], first.input)
+        return keras.ops.convert_to_numpy(head(x, training=False)), first
+    except Exception:  # not a plain chain: fall back to calling layers in order
+        for la in layers[: layers.index(first)]:
+            x = la(x, training=False)
+        return keras.ops.convert_to_numpy(x), first
+
+
+def unnormalized_input(ctx):
+    seen, first = _preprocessed(ctx.model, ctx.x_sample)
+    if seen is None:
+        return []
+    z = _flat(seen).astype("float64")
+    z = z[np.isfinite(z).all(1)]
+    if not len(z):
+        return []
+    mean, std = z.mean(0), z.std(0)
+    off = float(np.abs(mean).mean())
+    scale = float(np.sqrt(np.mean(std**2)))
+    live = std[std > 1e-6 * max(scale, 1e-12)]
+    spread = float(np.percentile(live, 95) / np.percentile(live, 5)) if live.size else 1
+    problems = []
+    if off > 4:
+        problems.append(f"the average feature mean is {off:.3g} (not ~0)")
+    if scale > 4 or scale < 0.05:
+        problems.append(f"the typical feature std is {scale:.3g} (not ~1)")
+    if spread > 100:
+        problems.append(f"feature scales differ {spread:.0f}x (5th-95th percentile)")
+    if not problems:
+        return []
+    return [
+        Finding(
+            "unnormalized_input",
+            "warning",
+            layer=first.name,
+            value=max(off, scale, spread if spread > 100 else 0),
+            threshold=4.0,
+            message=f"The inputs `{first.name}` sees are far from zero mean and "
+            "unit scale: " + "; ".join(problems) + ". Initializers and learning "
+            "rates assume standardized inputs.",
+            suggestion="Put a fitted preprocessing layer first, e.g. "
+            "recipes.preprocessing_layer('standardize', x_train) or "
+            "keras.layers.Normalization adapted on the training split.",
+        )
+    ]
+
+
+def label_range(ctx):
+    y, kind, units = ctx.y.astype("float64"), ctx.kind, ctx.units
+    problem, sev = None, "error"
+    if kind == "sparse":
+        if not np.array_equal(y, np.round(y)):
+            problem = "class ids must be integers"
+        elif y.min() < 0 or y.max() >= units:
+            problem = (
+                f"class ids run from {y.min():.0f} to {y.max():.0f}, but the "
+                f"{units} outputs stand for ids 0..{units - 1}"
+            )
+            if y.min() == 1 and y.max() == units:
+                problem += " (ids start at 1: subtract 1)"
+        elif len(np.unique(y)) < units:
+            problem, sev = (
+                f"only {len(np.unique(y))} of the {units} classes occur in training",
+                "warning",
+            )
+        fix = "Encode labels as 0..C-1 (sklearn.preprocessing.LabelEncoder)."
+    elif kind == "one_hot":
+        if y.min() < 0 or y.max() > 1 or not np.allclose(y.sum(1), 1, atol=1e-3):
+            problem = "rows must be one-hot (or probabilities summing to 1)"
+        fix = "Use keras.utils.to_categorical(ids, num_classes)."
+    elif kind == "binary":
+        if y.min() < 0 or y.max() > 1:
+            problem = f"labels run from {y.min():.3g} to {y.max():.3g}, not 0/1"
+        fix = "Map the two classes to 0 and 1."
+    elif kind == "regression":
+        scale = float(np.sqrt(np.mean(y**2)))
+        if scale > 100:
+            problem, sev = f"targets have RMS {scale:.3g}", "warning"
+        fix = "Standardize the targets (and undo it on the predictions)."
+    if problem is None:
+        return []
+    return [
+        Finding(
+            "label_range",
+            sev,
+            message=f"The labels do not fit the loss {ctx.loss_name!r}: {problem}.",
+            suggestion=fix,
+        )
+    ]
+
+
+def class_imbalance(ctx, ratio=5.0):
+    if ctx.kind == "sparse":
+        counts = np.bincount(ctx.y.reshape(-1).astype(int).clip(0))
+    elif ctx.kind == "one_hot":
+        counts = np.bincount(ctx.y.argmax(1))
+    elif ctx.kind == "binary" and ctx.units == 1:
+        pos = int((ctx.y > 0.5).sum())
+        counts = np.array([len(ctx.y) - pos, pos])
+    else:
+        return []
+    counts = counts[counts > 0]
+    if len(counts) < 2 or counts.max() / counts.min() <= ratio:
+        return []
+    worst = float(counts.max() / counts.min())
+    return [
+        Finding(
+            "class_imbalance",
+            "warning",
+            value=worst,
+            threshold=ratio,
+            message=f"The largest class has {worst:.1f}x the examples of the "
+            f"smallest ({counts.max()} vs {counts.min()}); accuracy will hide "
+            "how the rare classes do.",
+            suggestion="Pass class_weight to fit (sklearn's compute_class_weight), "
+            "resample, and judge with balanced accuracy or per-class recall.",
+        )
+    ]
+
+
+def train_test_overlap(ctx):
+    train = {r.tobytes() for r in _flat(ctx.x).astype("float32")}
+    out = []
+    for name, other in ctx.held_out:
+        rows = _flat(other).astype("float32")
+        same = int(sum(r.tobytes() in train for r in rows))
+        if same:
+            out.append(
+                Finding(
+                    "train_test_overlap",
+                    "warning" if same / len(rows) < 0.1 else "error",
+                    value=same / len(rows),
+                    threshold=0.0,
+                    message=f"{same} of {len(rows)} rows of the {name} data also "
+                    "occur in the training data, so its score overstates how the "
+                    "model does on new examples.",
+                    suggestion="Deduplicate before splitting (e.g. np.unique on "
+                    "rows), or split by group with sklearn's GroupShuffleSplit.",
+                )
+            )
+    return out
+
+
+def output_activation(ctx):
+    act, kind, lg = ctx.activation, ctx.kind, ctx.from_logits
+    units = ctx.units
+    problem, sev = None, "error"
+    if kind in ("sparse", "one_hot"):
+        if units == 1:
+            problem = "a single output unit with a categorical loss (always 1 class)"
+        elif act == "linear" and not lg:
+            problem = "a linear head with a cross-entropy that expects probabilities"
+        elif act == "softmax" and lg:
+            problem, sev = (
+                "softmax outputs into a loss with from_logits=True",
+                "warning",
+            )
+        elif act == "sigmoid":
+            problem, sev = "sigmoid outputs into a categorical loss", "warning"
+        fix = (
+            "Use Dense(num_classes, activation='softmax') with "
+            "from_logits=False, or a linear head with from_logits=True."
+        )
+    elif kind == "binary":
+        if act == "softmax" and units == 1:
+            problem = "softmax over 1 unit (always outputs 1.0)"
+        elif act == "linear" and not lg:
+            problem = "a linear head with binary_crossentropy(from_logits=False)"
+        elif act == "sigmoid" and lg:
+            problem, sev = "sigmoid outputs into from_logits=True", "warning"
+        fix = "Use Dense(1, activation='sigmoid'), or linear with from_logits=True."
+    elif kind == "regression":
+        y = ctx.y.astype("float64")
+        bounded = {"sigmoid": (0, 1), "softmax": (0, 1), "tanh": (-1, 1)}
+        if act in bounded and (y.min() < bounded[act][0] or y.max() > bounded[act][1]):
+            problem = (
+                f"a {act} head cannot reach targets in [{y.min():.3g}, {y.max():.3g}]"
+            )
+        elif act == "relu" and y.min() < 0:
+            problem = "a relu head cannot output the negative targets"
+        fix = "Use a linear output layer (activation=None) for regression."
+    if problem is None:
+        return []
+    return [
+        Finding(
+            "output_activation",
+            sev,
+            layer=ctx.model.layers[-1].name,
+            message=f"The output layer does not fit the loss {ctx.loss_name!r}: "
+            f"{problem}.",
+            suggestion=fix,
+        )
+    ]
+
+
+def prior_loss(ctx):
+    """Loss of predicting the training priors (the target mean), or None."""
+    y = ctx.y
+    if ctx.kind in ("sparse", "one_hot", "binary"):
+        if ctx.kind == "sparse":
+            ids = y.reshape(-1).astype(int)
+            p = np.bincount(ids, minlength=ctx.units) / len(ids)
+        elif ctx.kind == "one_hot":
+            p = y.mean(0)
+        else:
+            m = float(np.clip(y.mean(), 1e-7, 1 - 1e-7))
+            p = np.array([m, 1 - m])
+        p = p[p > 0]
+        return float(-(p * np.log(p)).sum())
+    if ctx.kind == "regression":
+        y = y.reshape(len(y), -1).astype("float64")
+        if "absolute" in ctx.loss_name or ctx.loss_name == "mae":
+            return float(np.abs(y - np.median(y, 0)).mean())
+        return float(y.var(0).mean())
+    return None
+
+
+def initial_loss(ctx):
+    data, reg = ctx.loss_at_init
+    total, prior = data + reg, ctx.prior
+    if not np.isfinite(total):
+        return [
+            Finding(
+                "initial_loss",
+                "error",
+                value=total,
+                message="The loss at initialization is not finite "
+                f"(data loss {data}, regularization {reg}); training would be NaN "
+                "from the first step.",
+                suggestion="Look for inputs with huge values, a linear head into a "
+                "cross-entropy, labels outside the valid range, or NaN weights.",
+            )
+        ]
+    if prior is None:
+        return []
+    high, low = 1.5 * prior + 0.05, 0.5 * prior
+    if low <= total <= high:
+        return []
+    why = []
+    if reg > 0.25 * max(data, 1e-12) and reg > 0.1 * prior:
+        why.append(f"regularization adds {reg:.3g} (L2 too strong at the start)")
+    if ctx.activation_problem:
+        why.append("the output activation does not fit the loss")
+    if total > high and data > high:
+        why.append(
+            "the output layer is initialized too large (confident, wrong "
+            "predictions): use a small output kernel and the class priors as bias"
+        )
+    if total < low:
+        why.append("labels may leak into the inputs or be encoded wrongly")
+    elif ctx.kind in ("sparse", "one_hot", "binary"):
+        why.append("or the labels are encoded wrongly")
+    return [
+        Finding(
+            "initial_loss",
+            "error" if total > 3 * prior + 0.1 else "warning",
+            value=total,
+            threshold=high if total > high else low,
+            message=f"The loss at initialization is {total:.4g} (data {data:.4g} + "
+            f"regularization {reg:.3g}), but predicting the training priors gives "
+            f"{prior:.4g}" + (" (ln C)" if ctx.kind != "regression" else "") + ".",
+            suggestion="Likely cause: " + "; ".join(why) + ".",
+        )
+    ]

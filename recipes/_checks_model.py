@@ -1,0 +1,347 @@
+"""Pre-flight checks on the model: its head, its loss at initialization, its
+regularization, and two short training runs (overfit 20 examples; zeroed
+inputs). Each check takes the shared context and returns a list of Findings.
+
+Every check works on `ctx.clone`, a copy of the user's model with the same
+weights, so the user's model, its weights and its optimizer are never touched.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+import numpy as np
+
+from callbacks import Finding
+
+# loss name fragment -> kind of target the loss expects, first match wins
+_KINDS = {"sparse_categorical": "sparse", "categorical": "one_hot", "binary": "binary"}
+_KINDS.update(
+    dict.fromkeys(("squared", "absolute", "huber", "cosh", "mse", "mae"), "regression")
+)
+
+
+def loss_kind(loss):
+    """Returns `(kind, from_logits)` for a compiled loss (name, function, Loss)."""
+    from_logits = False
+    name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
+    if isinstance(loss, keras.losses.Loss):
+        cfg = loss.get_config()
+        name = "".join(
+            "_" + c.lower() if c.isupper() else c for c in type(loss).__name__
+        )
+        from_logits = bool(cfg.get("from_logits", False))
+    name = name.lower()
+    kind = next(
+        (k for f, k in _KINDS.items() if f in name and "hinge" not in name), None
+    )
+    return kind or "unknown", from_logits
+
+
+def clone_with_weights(model, loss, optimizer=None):
+    """A compiled copy of `model` with the same weights and a fresh optimizer."""
+    try:
+        clone = keras.models.clone_model(model)
+        clone.set_weights(model.get_weights())
+    except Exception as e:  # subclassed models without a config
+        raise ValueError(
+            "The pre-flight checks and the learning-rate range test work on a copy "
+            "of the model (so yours is never changed), but this model cannot be "
+            "copied with keras.models.clone_model. Use a Functional or Sequential "
+            "model, or implement get_config/from_config. "
+            f"Received: model of type {type(model).__name__} ({e})"
+        ) from None
+    clone.compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), loss=loss)
+    return clone
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
+def strip_regularization(model):
+    """Turns off dropout, noise and weight penalties of `model` in place."""
+    for layer in _all_layers(model):
+        if "Dropout" in type(layer).__name__ and hasattr(layer, "rate"):
+            layer.rate = 0.0
+        if isinstance(layer, keras.layers.GaussianNoise):
+            layer.stddev = 0.0
+    for v in model.trainable_variables:
+        v.regularizer = None
+
+
+def eval_loss(model, x, y):
+    """`(data_loss, regularization_loss)` of `model` on `(x, y)`, eagerly.
+
+    Both come from the model's own `compute_loss` (overrides included): the
+    regularization is what switching the weight penalties off takes away.
+    """
+    y_pred = model(x, training=False)
+    total = float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=False))
+    saved = [v.regularizer for v in model.trainable_variables]
+    try:
+        for v in model.trainable_variables:
+            v.regularizer = None
+        data = float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=False))
+    finally:
+        for v, r in zip(model.trainable_variables, saved):
+            v.regularizer = r
+    return data, total - data
+
+
+class Context:
+    """What the checks share: the data, the loss's view of it, and one copy of
+    the model (first as given, then stripped of regularization for training)."""
+
+    def __init__(
+        self, info, *, subset_size, overfit_steps, baseline_steps, learning_rate, seed
+    ):
+        self.__dict__.update(info)
+        held = info["held_out"]
+        self.arrays = [("x", self.x), ("y", self.y)]
+        self.arrays += [
+            (f"{n}_data[{i}]", a) for n, *p in held for i, a in enumerate(p)
+        ]
+        ok = np.isfinite(self.x.reshape(len(self.x), -1)).all(1)
+        ok &= np.isfinite(self.y.astype("float64").reshape(len(self.y), -1)).all(1)
+        self.all_finite = bool(ok.all())
+        self.x, self.y = self.x[ok], self.y[ok]
+        self.held_out = [(n, x) for n, x, _ in held]
+        val = [p[1:] for p in held if p[0] == "validation"]
+        self.x_val, self.y_val = val[0] if val else (None, None)
+        loss = self.model.loss
+        self.loss_name = (
+            loss
+            if isinstance(loss, str)
+            else getattr(loss, "name", getattr(loss, "__name__", type(loss).__name__))
+        )
+        last = self.model.layers[-1]
+        act = (
+            "softmax"
+            if isinstance(last, keras.layers.Softmax)
+            else getattr(getattr(last, "activation", None), "__name__", "unknown")
+        )
+        self.activation, self.activation_problem = act, False
+        self.rng = np.random.default_rng(seed)
+        self.overfit_steps, self.baseline_steps = overfit_steps, baseline_steps
+        self.learning_rate, self.subset_size = learning_rate, subset_size
+        pick = self.rng.permutation(len(self.x))[:512]
+        self.x_sample, self.y_sample = self.x[pick], self.y[pick]
+        self.blocked = None if len(self.x) else "no training row is free of NaN/inf"
+
+    def note(self, name, found):
+        """Lets a check's verdict stop the checks that depend on it."""
+        if name == "data_nan" and not self.all_finite:
+            self.blocked = self.blocked or "the training data has NaN/inf values"
+        if name == "label_range" and any(f.severity == "error" for f in found):
+            self.blocked = "the labels do not fit the loss (see label_range)"
+        if name == "output_activation":
+            self.activation_problem = bool(found)
+
+    @functools.cached_property
+    def clone(self):
+        return clone_with_weights(self.model, self.model.loss)
+
+    @functools.cached_property
+    def loss_at_init(self):
+        return eval_loss(self.clone, self.x_sample, self.y_sample)
+
+    @property
+    def prior(self):
+        from recipes._checks_data import prior_loss
+
+        return prior_loss(self)
+
+    @property
+    def loss_blocked(self):
+        if not np.isfinite(sum(self.loss_at_init)):
+            return "the loss at initialization is not finite (see initial_loss)"
+        return None
+
+    @functools.cached_property
+    def train_clone(self):
+        """The copy without regularization, compiled with Adam; call after
+        the loss checks (it strips the copy they use)."""
+        clone = self.clone
+        strip_regularization(clone)
+        opt = keras.optimizers.Adam(self.learning_rate)
+        clone.compile(optimizer=opt, loss=self.model.loss)
+        opt.build(clone.trainable_variables)
+        self._start = clone.get_weights(), [v.numpy() for v in opt.variables]
+        return clone
+
+    def reset_train_clone(self):
+        clone = self.train_clone
+        clone.set_weights(self._start[0])
+        for v, value in zip(clone.optimizer.variables, self._start[1]):
+            v.assign(value)
+
+    @functools.cached_property
+    def subset(self):
+        """`subset_size` training rows, round-robin over the classes."""
+        size = min(self.subset_size, len(self.x))
+        if self.kind not in ("sparse", "one_hot"):
+            return self.rng.permutation(len(self.x))[:size]
+        y = self.y.reshape(len(self.y), -1)
+        ids = y.argmax(1) if self.kind == "one_hot" else y[:, 0].astype(int)
+        queues = [
+            list(self.rng.permutation(np.flatnonzero(ids == c))) for c in np.unique(ids)
+        ]
+        out = []
+        while len(out) < size:
+            out += [q.pop() for q in queues if q][: size - len(out)]
+        return np.array(out)
+
+    @functools.cached_property
+    def baseline_split(self):
+        """Training rows for the baseline runs and held-out `(x, y)` to score."""
+        order = self.rng.permutation(len(self.x))[:500]
+        if self.x_val is not None:
+            keep = np.isfinite(self.x_val.reshape(len(self.x_val), -1)).all(1)
+            return order, (self.x_val[keep][:512], self.y_val[keep][:512])
+        cut = max(1, len(order) // 4)
+        return order[cut:], (self.x[order[:cut]], self.y[order[:cut]])
+
+
+def regularization_loss(ctx):
+    data, reg = ctx.loss_at_init
+    out = []
+    if np.isfinite(data) and reg > data and reg > 0:
+        out.append(
+            Finding(
+                "regularization_loss",
+                "warning",
+                value=reg,
+                threshold=data,
+                message=f"Regularization ({reg:.3g}) outweighs the data loss "
+                f"({data:.3g}) at initialization: the model will mostly shrink "
+                "its weights instead of fitting the data.",
+                suggestion="Lower the L2 strength (e.g. by 10x) and search it.",
+            )
+        )
+    clone, xs, ys = ctx.clone, ctx.x_sample, ctx.y_sample
+    kernels = [v for v in clone.trainable_variables if len(v.shape) >= 2]
+    if not kernels or not np.isfinite(data):
+        return out
+    saved = [v.regularizer for v in clone.trainable_variables]
+    strength = 1e-2
+    expected = strength * sum(
+        float(np.square(keras.ops.convert_to_numpy(v)).sum()) for v in kernels
+    )
+    base = sum(eval_loss(clone, xs, ys))
+    try:
+        for v in kernels:  # on top of the model's own penalty
+            own, l2 = v.regularizer, keras.regularizers.L2(strength)
+            v.regularizer = lambda w, own=own, l2=l2: l2(w) + (own(w) if own else 0)
+        added = sum(eval_loss(clone, xs, ys)) - base
+    finally:
+        for v, r in zip(clone.trainable_variables, saved):
+            v.regularizer = r
+    if not added > 0.5 * expected:
+        out.append(
+            Finding(
+                "regularization_loss",
+                "error",
+                value=added,
+                threshold=0.5 * expected,
+                message="Adding an L2 penalty to every kernel did not raise the "
+                f"loss (+{added:.3g}, expected about +{expected:.3g}): the loss the "
+                "model trains on ignores `model.losses`.",
+                suggestion="If you override compute_loss or train_step, add "
+                "`ops.sum(self.losses)` to the loss.",
+            )
+        )
+    return out
+
+
+def _fit_steps(model, x, y, steps, batch, rng):
+    """`steps` compiled train steps on shuffled mini-batches of `batch` rows."""
+    order = np.arange(0)
+    for _ in range(steps):
+        if len(order) < batch:
+            order = np.concatenate([order, rng.permutation(len(x))])
+        idx, order = order[:batch], order[batch:]
+        model.train_on_batch(x[idx], y[idx])
+
+
+def _score(ctx, model, x, y):
+    """Accuracy (classification) or loss (regression) in one forward pass."""
+    y_pred = keras.ops.convert_to_numpy(model(x, training=True))  # no dropout left
+    if ctx.kind == "sparse":
+        return float((y_pred.argmax(-1) == y.reshape(-1)).mean())
+    if ctx.kind == "one_hot":
+        return float((y_pred.argmax(-1) == y.argmax(-1)).mean())
+    if ctx.kind == "binary":
+        cut = 0.0 if ctx.from_logits else 0.5
+        return float(((y_pred > cut) == (y.reshape(y_pred.shape) > 0.5)).mean())
+    return float(model.compute_loss(x=x, y=y, y_pred=y_pred))
+
+
+def overfit_small_subset(ctx):
+    """Trains the unregularized copy on ~20 examples until it memorizes them."""
+    clone, rng = ctx.train_clone, ctx.rng
+    idx = ctx.subset
+    x, y = ctx.x[idx], ctx.y[idx]
+    classify = ctx.kind in ("sparse", "one_hot", "binary")
+    start = _score(ctx, clone, x, y)
+    score, steps = start, 0
+    while steps < ctx.overfit_steps:
+        _fit_steps(clone, x, y, 25, len(x), rng)
+        steps += 25
+        score = _score(ctx, clone, x, y)
+        if (classify and score >= 1.0) or (not classify and score <= 1e-3 * start):
+            break
+    goal = 0.95 if classify else 0.05 * start
+    ok = score >= goal if classify else score <= goal
+    if ok:
+        return []
+    what = f"{score:.0%} training accuracy" if classify else f"loss {score:.3g}"
+    return [
+        Finding(
+            "overfit_small_subset",
+            "error",
+            value=score,
+            threshold=goal,
+            message=f"With regularization off, {steps} steps on {len(x)} examples "
+            f"reached only {what}; a working model memorizes a tiny subset.",
+            suggestion="Look for a bug: labels shuffled apart from their inputs, a "
+            "model too small or a frozen/bottleneck layer, a wrong loss, or an "
+            "optimizer that does not update (learning rate 0).",
+        )
+    ]
+
+
+def input_independent_baseline(ctx):
+    """Trains on real and on zeroed inputs; the real inputs must win clearly."""
+    clone, rng = ctx.train_clone, ctx.rng
+    fit, (xe, ye) = ctx.baseline_split
+    x, y = ctx.x[fit], ctx.y[fit]
+    batch = len(ctx.subset)
+    results = []
+    for inputs in (x, np.zeros_like(x)):
+        ctx.reset_train_clone()
+        _fit_steps(clone, inputs, y, ctx.baseline_steps, batch, rng)
+        data = xe if inputs is x else np.zeros_like(xe)
+        y_pred = clone(data, training=True)
+        results.append(float(clone.compute_loss(x=data, y=ye, y_pred=y_pred)))
+    real, zero = results
+    if np.isfinite(real) and real < 0.8 * zero:
+        return []
+    return [
+        Finding(
+            "input_independent_baseline",
+            "error" if real >= zero else "warning",
+            value=real,
+            threshold=0.8 * zero,
+            message=f"After {ctx.baseline_steps} steps the loss on held-out data is "
+            f"{real:.4g} with the real inputs and {zero:.4g} with all inputs "
+            "zeroed: the model barely uses its inputs.",
+            suggestion="Check that inputs and labels line up (no shuffling of one "
+            "without the other), that no layer multiplies the inputs away "
+            "(frozen zero weights), and that the inputs carry signal.",
+        )
+    ]
