@@ -126,6 +126,7 @@ class Babysitter(MonitorBase):
         self.probe_size = probe_size
         self.update_samples = update_samples
         self.monitors = []
+        self._batch_monitors = []
 
     def get_config(self):
         config = super().get_config()
@@ -182,6 +183,9 @@ class Babysitter(MonitorBase):
             monitor._shared_probe = probe
             monitor.set_model(self.model)
             monitor.set_params(self.params)
+        self._batch_monitors = [
+            m for m in self.monitors if isinstance(m, (LossWatch, UpdateRatioMonitor))
+        ]
         for monitor in self.monitors:
             monitor.on_train_begin(logs)
 
@@ -193,13 +197,12 @@ class Babysitter(MonitorBase):
             monitor.on_epoch_begin(epoch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
-        if self._nan():
-            return
-        for monitor in self.monitors:
-            if isinstance(monitor, (LossWatch, UpdateRatioMonitor)):
-                monitor.on_train_batch_begin(batch, logs)
+        for monitor in self._batch_monitors:
+            monitor.on_train_batch_begin(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._nan():
+            self._batch_monitors = []  # a NaN network needs no more sampling
         for monitor in self.monitors:
             if self._nan() and not isinstance(
                 monitor, (LossWatch, GeneralizationWatch)

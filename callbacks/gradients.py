@@ -27,27 +27,37 @@ from callbacks._probe_monitor import ProbeMonitor
 from callbacks.update_ratio import kernel_layers
 
 
-def _kernel_gradients(model, x, y):
-    """Returns {layer: RMS of the loss gradient w.r.t. its kernel} (TF only)."""
+def _gradient_function(model):
+    """Returns a compiled `fn(x, y) -> {layer: kernel gradient RMS}` (TF only).
+
+    Built once per `fit`: a `tf.function` around a training-mode
+    `stateless_call` (which leaves the BatchNormalization moving statistics
+    untouched) under `tf.GradientTape`.
+    """
     import tensorflow as tf  # only on the TensorFlow backend
 
     trainable = model.trainable_variables
     wanted = {id(k): n for n, k in kernel_layers(model)}
-    values = [tf.convert_to_tensor(v.value) for v in trainable]
-    fixed = [v.value for v in model.non_trainable_variables]
-    with tf.GradientTape() as tape:
-        tape.watch(values)
-        # stateless_call: training-mode forward pass that leaves the
-        # BatchNormalization moving statistics untouched.
-        y_pred, _ = model.stateless_call(values, fixed, x, training=True)
-        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
-    grads = tape.gradient(loss, values)
-    out = {}
-    for var, grad in zip(trainable, grads):
-        if id(var) in wanted and grad is not None:
-            g = np.asarray(grad)
-            out[wanted[id(var)]] = float(np.sqrt(np.mean(np.square(g))))
-    return out
+    picks = [(i, wanted[id(v)]) for i, v in enumerate(trainable) if id(v) in wanted]
+
+    @tf.function(reduce_retracing=True)
+    def rms(x, y):
+        values = [tf.identity(v.value) for v in trainable]
+        fixed = [v.value for v in model.non_trainable_variables]
+        with tf.GradientTape() as tape:
+            tape.watch(values)
+            y_pred, _ = model.stateless_call(values, fixed, x, training=True)
+            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
+        grads = tape.gradient(loss, [values[i] for i, _ in picks])
+        return [
+            tf.zeros(()) if g is None else tf.sqrt(tf.reduce_mean(tf.square(g)))
+            for g in grads
+        ]
+
+    def fn(x, y):
+        return {name: float(v) for (_, name), v in zip(picks, rms(x, y))}
+
+    return fn
 
 
 class GradientMonitor(ProbeMonitor):
@@ -97,6 +107,13 @@ class GradientMonitor(ProbeMonitor):
             "stop_on": self.stop_on,
         }
 
+    def reset(self):
+        super().reset()
+        self._fn = None
+
+    def on_train_end(self, logs=None):
+        self._fn = None  # the compiled function holds the model
+
     def on_train_begin(self, logs=None):
         self.reset()
         if keras.backend.backend() != "tensorflow":
@@ -131,8 +148,10 @@ class GradientMonitor(ProbeMonitor):
         x = keras.tree.map_structure(lambda a: a[:n], self.probe.x)
         y = keras.tree.map_structure(lambda a: a[:n], self.probe.y)
         try:
-            rms = _kernel_gradients(self.model, x, y)
-        except (ValueError, TypeError, NotImplementedError) as exc:
+            if self._fn is None:
+                self._fn = _gradient_function(self.model)
+            rms = self._fn(x, y)
+        except (ValueError, TypeError, NotImplementedError, AttributeError) as exc:
             self._broken = True
             self.find(
                 "gradient_checks_skipped",

@@ -92,6 +92,8 @@ class UpdateRatioMonitor(MonitorBase):
         self._snap = None
 
     def on_train_batch_begin(self, batch, logs=None):
+        if self._snap is None and (not self._targets or batch < self._targets[0]):
+            return  # the common case: one comparison per batch
         if self._snap is not None:
             self._measure(batch)
         if self._targets and batch >= self._targets[0]:

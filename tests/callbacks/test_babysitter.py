@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 
+import callbacks
 from callbacks import Babysitter, Finding, UpdateRatioMonitor
 from tests.callbacks._models import (
     blobs,
@@ -158,3 +159,23 @@ def test_probe_defaults_to_evenly_spaced_training_samples():
     probe = sitter.monitors[1]._shared_probe[0]
     assert probe.x.shape == (1024, 8)
     np.testing.assert_array_equal(probe.x[-1], x[-1])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Babysitter(checks=["dead_units"], stop_on="warning", probe_size=64),
+        lambda: callbacks.DeadUnitMonitor(threshold=0.3, probe_size=32),
+        lambda: callbacks.ActivationStats(tolerance=0.05),
+        lambda: callbacks.GradientMonitor(batch_size=16, ratio=50.0),
+        lambda: UpdateRatioMonitor(samples=3, low=1e-6, high=0.5),
+        lambda: callbacks.LossWatch(min_delta=0.01),
+        lambda: callbacks.GeneralizationWatch(max_gap=0.2),
+    ],
+)
+def test_every_callback_deep_copies_with_its_arguments(make):
+    original = make()
+    clone = copy.deepcopy(original)
+    assert type(clone) is type(original) and clone is not original
+    assert clone.get_config() == original.get_config()
+    assert clone.findings == [] and clone.findings is not original.findings

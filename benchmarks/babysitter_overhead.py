@@ -1,0 +1,194 @@
+"""Training-time overhead of `callbacks.Babysitter` and of each monitor alone.
+
+The issue's setup: an MLP 784-256-256-10 (Dense -> BatchNormalization ->
+ReLU), Adam, 60,000 x 784 synthetic float32 inputs, batch 128, fitted from a
+fresh model each time, all in one process. Two measures, because the machine
+is shared (wall-clock times drift by tens of percent between fits):
+
+1. Wall clock, paired: in each repeat the baseline (no callback) and
+   `Babysitter()` at its defaults run back to back (order alternating between
+   repeats); the ratio of their steady-state seconds per epoch (epochs after
+   the first, so graph tracing is excluded) is taken per pair, and the median
+   over repeats is reported.
+2. Time inside the callback's own hooks (every hook is wrapped with a
+   timer), per epoch, as a share of the baseline epoch of the same repeat:
+   for `Babysitter` and for each monitor alone. This is the part of the
+   overhead the callback itself adds, and drift barely touches it. The
+   one-time setup in `on_train_begin` (probe model, compiled gradient
+   function, checks before training) is reported apart, in seconds.
+
+Budget: 1.02x. Results go to `benchmarks/results/babysitter_overhead.json`.
+
+Usage:
+
+    nice -n 10 python benchmarks/babysitter_overhead.py [--epochs 3] [--repeats 3]
+"""
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import callbacks  # noqa: E402
+
+
+class _Clock(keras.callbacks.Callback):
+    """Timestamps each epoch end (placed last, after the monitors)."""
+
+    def on_train_begin(self, logs=None):
+        self.ends = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.ends.append(time.perf_counter())
+
+
+_HOOKS = (
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+)  # never on_train_batch_end: keeps async
+
+
+def _timed(callback):
+    """Wraps the hooks of `callback` with timers.
+
+    Returns `[seconds in on_train_begin (one-time), seconds in the others]`.
+    """
+    spent = [0.0, 0.0]
+
+    def wrap(fn):
+        slot = 0 if fn.__name__ == "on_train_begin" else 1
+
+        def hook(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[slot] += time.perf_counter() - start
+
+        return hook
+
+    for name in _HOOKS:
+        setattr(callback, name, wrap(getattr(callback, name)))
+    return spent
+
+
+def build():
+    inp = keras.Input((784,))
+    x = inp
+    for i in range(2):
+        x = keras.layers.Dense(256, kernel_initializer="he_normal", name=f"dense_{i}")(
+            x
+        )
+        x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
+        x = keras.layers.ReLU(name=f"relu_{i}")(x)
+    out = keras.layers.Dense(10, activation="softmax", name="logits")(x)
+    model = keras.Model(inp, out)
+    model.compile(
+        keras.optimizers.Adam(1e-3),
+        "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+VARIANTS = {
+    "Babysitter": lambda: callbacks.Babysitter(verbose=0),
+    "LossWatch": lambda: callbacks.LossWatch(verbose=0),
+    "DeadUnitMonitor": lambda: callbacks.DeadUnitMonitor(verbose=0),
+    "ActivationStats": lambda: callbacks.ActivationStats(verbose=0),
+    "GradientMonitor": lambda: callbacks.GradientMonitor(verbose=0),
+    "UpdateRatioMonitor": lambda: callbacks.UpdateRatioMonitor(verbose=0),
+    "GeneralizationWatch": lambda: callbacks.GeneralizationWatch(verbose=0),
+}
+
+
+def fit_once(x, y, epochs, seed, callback=None):
+    """Returns (steady s/epoch, whole fit s, [one-time s, per-fit hook s])."""
+    keras.utils.set_random_seed(seed)
+    model, clock = build(), _Clock()
+    spent = _timed(callback) if callback is not None else [0.0, 0.0]
+    cbs = ([callback] if callback is not None else []) + [clock]
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=128, epochs=epochs, verbose=0, callbacks=cbs)
+    total = time.perf_counter() - start
+    keras.backend.clear_session()
+    return (clock.ends[-1] - clock.ends[0]) / (epochs - 1), total, spent
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60_000, 784)).astype("float32")
+    y = np.argmax(x @ rng.normal(size=(784, 10)), axis=1).astype("int32")
+    pairs, base_epochs = [], []
+    hook = {name: [] for name in VARIANTS}
+    once = {name: [] for name in VARIANTS}
+    for r in range(args.repeats):
+        order = ["baseline", "Babysitter"][:: 1 if r % 2 == 0 else -1]
+        run = {}
+        for name in order:
+            cb = VARIANTS[name]() if name != "baseline" else None
+            run[name] = fit_once(x, y, args.epochs, r, cb)
+            print(
+                f"repeat {r} {name}: {run[name][0]:.2f} s/epoch, "
+                f"fit {run[name][1]:.1f} s, hooks {run[name][2]:.3f} s",
+                flush=True,
+            )
+        base = run["baseline"][0]
+        base_epochs.append(base)
+        pairs.append(run["Babysitter"][0] / base)
+        hook["Babysitter"].append(run["Babysitter"][2][1] / args.epochs / base)
+        once["Babysitter"].append(run["Babysitter"][2][0])
+        for name in VARIANTS:
+            if name == "Babysitter":
+                continue
+            e, f, spent = fit_once(x, y, args.epochs, r, VARIANTS[name]())
+            hook[name].append(spent / args.epochs / base)
+            print(
+                f"repeat {r} {name}: {e:.2f} s/epoch, fit {f:.1f} s, "
+                f"hooks {spent:.3f} s",
+                flush=True,
+            )
+    print(
+        f"\nMLP 784-256-256-10 (BN, ReLU), Adam, 60,000 x 784, batch 128, "
+        f"{args.epochs} epochs per fit, {args.repeats} repeats, medians; "
+        f"baseline {np.median(base_epochs):.2f} s/epoch\n"
+    )
+    print(
+        "| callbacks | wall-clock ratio (paired, steady epochs) "
+        "| time in its hooks / baseline epoch |"
+    )
+    print("|---|---|---|")
+    result = {
+        "epochs": args.epochs,
+        "repeats": args.repeats,
+        "baseline_seconds_per_epoch": base_epochs,
+        "babysitter_paired_ratios": pairs,
+        "hook_share": hook,
+    }
+    for name in VARIANTS:
+        wall = f"{np.median(pairs):.3f}x" if name == "Babysitter" else "-"
+        print(
+            f"| {name} | {wall} | {100 * np.median(hook[name]):.2f} % "
+            f"| {np.median(once[name]):.2f} |"
+        )
+    out = os.path.join(os.path.dirname(__file__), "results", "babysitter_overhead.json")
+    with open(out, "w") as fh:
+        json.dump(result, fh, indent=1)
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()
