@@ -109,20 +109,58 @@ def test_fit_csv_with_string_labels_writes_a_run(tmp_path, capsys):
     assert (out / "report.md").exists() and (out / "model.keras").exists()
 
 
-def test_fit_npz_with_test_arrays_and_strict(tmp_path, capsys):
+def _npz(tmp_path, with_test=True):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(80, 4)).astype("float32")
     y = (x[:, 0] > 0).astype("int64")
     path = tmp_path / "d.npz"
-    np.savez(path, x=x[:60], y=y[:60], x_test=x[60:], y_test=y[60:])
-    out = tmp_path / "run"
-    assert main(["fit", str(path), "--output-dir", str(out)] + FAST) == 0
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["test"]["num_examples"] == 20
-    capsys.readouterr()
-    # A learning rate of 1e4 blows the loss up: an error finding, exit 1.
-    argv = ["fit", str(path), "--output-dir", str(tmp_path / "bad"), "--strict"]
+    if with_test:
+        np.savez(path, x=x[:60], y=y[:60], x_test=x[60:], y_test=y[60:])
+    else:
+        np.savez(path, x=x, y=y)
+    return str(path)
+
+
+def test_fit_npz_with_test_arrays_and_strict(tmp_path, capsys):
+    # A learning rate of 1e4 blows the loss up: an error finding, and with
+    # --strict exit status 1 (the run folder is still written).
+    out = tmp_path / "bad"
+    argv = ["fit", _npz(tmp_path), "--output-dir", str(out), "--strict"]
     argv += ["--epochs", "2", "--learning-rate", "10000", "--no-preflight", "--quiet"]
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert "--strict" in err and "Traceback" not in err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["test"]["num_examples"] == 20  # the file's x_test, not a split
+    findings = json.loads((out / "findings.json").read_text())
+    assert any(f["severity"] == "error" for f in findings)
+
+
+def test_check_runs_preflight_only(tmp_path, capsys):
+    path = _npz(tmp_path, with_test=False)
+    assert main(["check", path, "--strict"]) == 0
+    out = capsys.readouterr().out
+    assert "Pre-flight: passed" in out
+    assert sorted(os.listdir(tmp_path)) == ["d.npz"]  # no run folder
+
+
+def test_tune_writes_the_search_into_the_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["tune", _npz(tmp_path, with_test=False), "--output-dir", str(out)]
+    argv += ["--max-trials", "2", "--trial-epochs", "1", "--epochs", "1"]
+    argv += ["--no-preflight", "--quiet"]
+    assert main(argv) == 0
+    assert (out / "search.png").stat().st_size > 0
+    assert (out / "search_trials.csv").read_text().count("\n") == 3  # header + 2
+    assert "(random search)" in (out / "report.md").read_text()
+
+
+def test_demo_with_tiny_settings(tmp_path, capsys):
+    out = tmp_path / "demo"
+    argv = ["demo", "--output-dir", str(out), "--epochs", "1"]
+    argv += ["--learning-rate", "0.01", "--no-preflight", "--quiet"]
+    assert main(argv) == 0
+    assert "Test accuracy" in capsys.readouterr().out
+    report = (out / "report.md").read_text()
+    assert report.startswith("# keras-recipes demo")
+    assert "1221 train / 216 validation / 360 test" in report
