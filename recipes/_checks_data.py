@@ -140,10 +140,8 @@ def label_range(ctx):
             if y.min() == 1 and y.max() == units:
                 problem += " (ids start at 1: subtract 1)"
         elif len(np.unique(y)) < units:
-            problem, sev = (
-                f"only {len(np.unique(y))} of the {units} classes occur in training",
-                "warning",
-            )
+            sev = "warning"
+            problem = f"only {len(np.unique(y))} of {units} classes occur in training"
         fix = "Encode labels as 0..C-1 (sklearn.preprocessing.LabelEncoder)."
     elif kind == "one_hot":
         if y.min() < 0 or y.max() > 1 or not np.allclose(y.sum(1), 1, atol=1e-3):
@@ -171,15 +169,17 @@ def label_range(ctx):
 
 
 def class_imbalance(ctx, ratio=5.0):
-    if ctx.kind == "sparse":
-        counts = np.bincount(ctx.y.reshape(-1).astype(int).clip(0))
-    elif ctx.kind == "one_hot":
-        counts = np.bincount(ctx.y.argmax(1))
-    elif ctx.kind == "binary" and ctx.units == 1:
-        pos = int((ctx.y > 0.5).sum())
-        counts = np.array([len(ctx.y) - pos, pos])
-    else:
+    y, kind = ctx.y.reshape(len(ctx.y), -1), ctx.kind
+    if kind not in ("sparse", "one_hot") and (kind, ctx.units) != ("binary", 1):
         return []
+    ids = (
+        y.argmax(1)
+        if kind == "one_hot"
+        else y[:, 0] > 0.5
+        if kind == "binary"
+        else y[:, 0]
+    )
+    counts = np.bincount(ids.astype(int).clip(0))
     counts = counts[counts > 0]
     if len(counts) < 2 or counts.max() / counts.min() <= ratio:
         return []
@@ -274,28 +274,6 @@ def output_activation(ctx):
     ]
 
 
-def prior_loss(ctx):
-    """Loss of predicting the training priors (the target mean), or None."""
-    y = ctx.y
-    if ctx.kind in ("sparse", "one_hot", "binary"):
-        if ctx.kind == "sparse":
-            ids = y.reshape(-1).astype(int)
-            p = np.bincount(ids, minlength=ctx.units) / len(ids)
-        elif ctx.kind == "one_hot":
-            p = y.mean(0)
-        else:
-            m = float(np.clip(y.mean(), 1e-7, 1 - 1e-7))
-            p = np.array([m, 1 - m])
-        p = p[p > 0]
-        return float(-(p * np.log(p)).sum())
-    if ctx.kind == "regression":
-        y = y.reshape(len(y), -1).astype("float64")
-        if "absolute" in ctx.loss_name or ctx.loss_name == "mae":
-            return float(np.abs(y - np.median(y, 0)).mean())
-        return float(y.var(0).mean())
-    return None
-
-
 def initial_loss(ctx):
     data, reg = ctx.loss_at_init
     total, prior = data + reg, ctx.prior
@@ -315,31 +293,44 @@ def initial_loss(ctx):
     if prior is None:
         return []
     high, low = 1.5 * prior + 0.05, 0.5 * prior
-    if low <= total <= high:
-        return []
+    ln_c = " (ln C)" if ctx.kind != "regression" else ""
+    if low <= data <= high:  # the data loss is right; the penalty may lift it
+        if total <= high:
+            return []
+        return [
+            Finding(
+                "initial_loss",
+                "info",
+                value=total,
+                threshold=high,
+                message=f"The loss Keras reports at the start, {total:.4g}, is above "
+                f"the priors' {prior:.4g}{ln_c} only because regularization adds "
+                f"{reg:.3g}; the data loss {data:.4g} is as expected.",
+                suggestion="Nothing to fix: compare the data loss, not the total, "
+                "with the priors' loss (and see regularization_loss).",
+            )
+        ]
     why = []
-    if reg > 0.25 * max(data, 1e-12) and reg > 0.1 * prior:
-        why.append(f"regularization adds {reg:.3g} (L2 too strong at the start)")
     if ctx.activation_problem:
         why.append("the output activation does not fit the loss")
-    if total > high and data > high:
+    if data > high:
         why.append(
             "the output layer is initialized too large (confident, wrong "
             "predictions): use a small output kernel and the class priors as bias"
         )
-    if total < low:
+    if data < low:
         why.append("labels may leak into the inputs or be encoded wrongly")
     elif ctx.kind in ("sparse", "one_hot", "binary"):
         why.append("or the labels are encoded wrongly")
     return [
         Finding(
             "initial_loss",
-            "error" if total > 3 * prior + 0.1 else "warning",
-            value=total,
-            threshold=high if total > high else low,
-            message=f"The loss at initialization is {total:.4g} (data {data:.4g} + "
+            "error" if data > 3 * prior + 0.1 else "warning",
+            value=data,
+            threshold=high if data > high else low,
+            message=f"The data loss at initialization is {data:.4g} (plus "
             f"regularization {reg:.3g}), but predicting the training priors gives "
-            f"{prior:.4g}" + (" (ln C)" if ctx.kind != "regression" else "") + ".",
+            f"{prior:.4g}{ln_c}.",
             suggestion="Likely cause: " + "; ".join(why) + ".",
         )
     ]

@@ -152,7 +152,7 @@ class Context:
 
     @property
     def prior(self):
-        from recipes._checks_data import prior_loss
+        from recipes.preflight_checks import prior_loss
 
         return prior_loss(self)
 

@@ -204,6 +204,28 @@ def preflight(
     return PreflightReport(findings, status, time.perf_counter() - start)
 
 
+def prior_loss(ctx):
+    """Loss of predicting the training priors (the target mean), or None."""
+    y = ctx.y
+    if ctx.kind in ("sparse", "one_hot", "binary"):
+        if ctx.kind == "sparse":
+            ids = y.reshape(-1).astype(int)
+            p = np.bincount(ids, minlength=ctx.units) / len(ids)
+        elif ctx.kind == "one_hot":
+            p = y.mean(0)
+        else:
+            m = float(np.clip(y.mean(), 1e-7, 1 - 1e-7))
+            p = np.array([m, 1 - m])
+        p = p[p > 0]
+        return float(-(p * np.log(p)).sum())
+    if ctx.kind == "regression":
+        y = y.reshape(len(y), -1).astype("float64")
+        if "absolute" in ctx.loss_name or ctx.loss_name == "mae":
+            return float(np.abs(y - np.median(y, 0)).mean())
+        return float(y.var(0).mean())
+    return None
+
+
 def _array(value, name):
     try:
         arr = np.asarray(value)

@@ -169,6 +169,15 @@ def test_initial_loss_output_layer_too_large(rng):
     assert found.threshold == pytest.approx(1.5 * np.log(3) + 0.05, rel=0.05)
 
 
+def test_initial_loss_lifted_only_by_regularization_is_info(rng):
+    x, y = _data(rng)
+    model = _model(out_init="zeros", l2=0.06)  # data loss ln 3, penalty ~0.8
+    report = preflight(model, x, y, checks=["initial_loss"])
+    (found,) = _checks(report, "initial_loss")
+    assert found.severity == "info" and "regularization adds" in found.message
+    assert report.passed
+
+
 def test_nan_initial_loss_is_an_error_finding_not_a_crash(rng):
     x, y = _data(rng)
     model = _model(out_init=keras.initializers.Constant(np.nan))
