@@ -1,0 +1,309 @@
+"""Search spaces for `RecipeHyperModel` and `tune`: defaults, checks, narrowing.
+
+A search space maps a hyperparameter name to a spec:
+
+- a tuple `(low, high)` or `(low, high, "log" | "linear")`: a range (an
+  integer range when both bounds are integers and the name is an integer
+  one, such as `units`, `depth`, `filters`);
+- a list: a choice among its values;
+- a scalar (number, string, bool): a fixed value;
+- `None`: drop it, so the builder's own default is used.
+
+Internally every spec becomes a `Spec`. This module never imports KerasTuner.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+# name -> (kind, low, high, sampling) or ("choice", values)
+_DEFAULTS = {
+    "mlp": {
+        "learning_rate": ("float", 1e-4, 1e-1, "log"),
+        "l2": ("float", 1e-6, 1e-2, "log"),
+        "dropout": ("float", 0.0, 0.7, "linear"),
+        "units": ("int", 32, 1024, "log"),
+        "depth": ("int", 1, 3, "linear"),
+        "batch_size": ("choice", (32, 64, 128, 256)),
+    },
+    "cnn": {
+        "learning_rate": ("float", 1e-4, 1e-1, "log"),
+        "l2": ("float", 1e-6, 1e-2, "log"),
+        "dropout": ("float", 0.0, 0.7, "linear"),
+        "filters": ("int", 8, 64, "log"),
+        "depth": ("int", 1, 3, "linear"),
+        "batch_size": ("choice", (32, 64, 128, 256)),
+    },
+}
+# Names that are not builder keywords: consumed by the hypermodel itself.
+SPECIAL = {
+    "mlp": ("units", "depth", "batch_size"),
+    "cnn": ("filters", "depth", "batch_size"),
+}
+# Hard limits: (lowest allowed, highest allowed, is the high end exclusive).
+_LIMITS = {
+    "learning_rate": (0.0, math.inf, True),
+    "l2": (0.0, math.inf, False),
+    "dropout": (0.0, 1.0, True),
+    "units": (1, math.inf, False),
+    "filters": (1, math.inf, False),
+    "depth": (1, math.inf, False),
+    "batch_size": (1, math.inf, False),
+}
+_INTEGER = ("units", "filters", "depth", "batch_size", "kernel_size")
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """One hyperparameter: `kind` is 'float', 'int', 'choice' or 'fixed'."""
+
+    name: str
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    sampling: str = "linear"
+    values: tuple = ()
+
+    def to_user(self):
+        """Returns the spec in the user-facing format (tuple/list/scalar)."""
+        if self.kind == "fixed":
+            return self.values[0]
+        if self.kind == "choice":
+            return list(self.values)
+        return (self.low, self.high, self.sampling)
+
+
+def _error(msg, name, spec):
+    raise ValueError(f"{msg} Received: search_space[{name!r}]={spec!r}")
+
+
+def _spec(name, spec, default):
+    if isinstance(spec, Spec):
+        return spec
+    if isinstance(spec, list):
+        if not spec:
+            _error(
+                f"The choice list for {name!r} is empty. Give at least one value, "
+                "or None to drop the hyperparameter.",
+                name,
+                spec,
+            )
+        values = tuple(dict.fromkeys(spec))
+        if len(values) == 1:
+            return Spec(name, "fixed", values=values)
+        return Spec(name, "choice", values=values)
+    if isinstance(spec, tuple):
+        if len(spec) not in (2, 3):
+            _error(
+                f"A range for {name!r} is (low, high) or (low, high, sampling).",
+                name,
+                spec,
+            )
+        low, high = spec[0], spec[1]
+        if default is not None and default[0] in ("float", "int"):
+            sampling = default[3]
+        else:
+            sampling = "linear"
+        if len(spec) == 3:
+            sampling = spec[2]
+        if sampling not in ("linear", "log"):
+            _error(f"Sampling must be 'linear' or 'log' for {name!r}.", name, spec)
+        for b in (low, high):
+            if isinstance(b, bool) or not isinstance(b, (int, float)):
+                _error(f"Range bounds for {name!r} must be numbers.", name, spec)
+            if not math.isfinite(b):
+                _error(f"Range bounds for {name!r} must be finite.", name, spec)
+        if low >= high:
+            _error(
+                f"The range for {name!r} is empty or inverted (low >= high). "
+                "Pass (low, high) with low < high, or a single value to fix it.",
+                name,
+                spec,
+            )
+        if sampling == "log" and low <= 0:
+            _error(
+                f"A log range for {name!r} needs a positive lower bound. Use "
+                "a small positive number such as 1e-6, or sampling='linear'.",
+                name,
+                spec,
+            )
+        is_int = name in _INTEGER or (
+            isinstance(low, int) and isinstance(high, int) and default is None
+        )
+        if default is not None and default[0] == "float":
+            is_int = False
+        if is_int and not (float(low).is_integer() and float(high).is_integer()):
+            _error(f"{name!r} takes integers; give integer bounds.", name, spec)
+        kind = "int" if is_int else "float"
+        cast = int if is_int else float
+        return Spec(name, kind, cast(low), cast(high), sampling)
+    if isinstance(spec, (int, float, str, bool)):
+        return Spec(name, "fixed", values=(spec,))
+    raise TypeError(
+        f"Each search-space entry must be a (low, high[, sampling]) tuple, a "
+        f"list of choices, a single value, or None. Received: "
+        f"search_space[{name!r}] of type {type(spec).__name__}"
+    )
+
+
+def _check_limits(spec):
+    if spec.name not in _LIMITS:
+        return
+    lo_lim, hi_lim, exclusive = _LIMITS[spec.name]
+    if spec.kind in ("float", "int"):
+        values = (spec.low, spec.high)
+    else:
+        values = spec.values
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            _error(f"{spec.name!r} takes numbers.", spec.name, spec.to_user())
+        too_high = v >= hi_lim if exclusive else v > hi_lim
+        too_low = v <= lo_lim if spec.name == "learning_rate" else v < lo_lim
+        if too_low or too_high:
+            _error(
+                f"{spec.name!r} must lie in [{lo_lim}, {hi_lim}"
+                f"{')' if exclusive else ']'}; {v} does not.",
+                spec.name,
+                spec.to_user(),
+            )
+
+
+def resolve(builder, search_space=None, allowed=()):
+    """Merges `search_space` into the builder's defaults and checks it.
+
+    Args:
+        builder: `"mlp"` or `"cnn"`.
+        search_space: Dict of overrides (see the module docstring), or None.
+        allowed: Builder keyword names that may be tuned besides the defaults.
+
+    Returns:
+        A dict name -> `Spec`, in a stable order (defaults first).
+    """
+    defaults = _DEFAULTS[builder]
+    if search_space is None:
+        search_space = {}
+    if not isinstance(search_space, dict):
+        raise TypeError(
+            "`search_space` must be a dict mapping hyperparameter names to "
+            "(low, high) ranges, lists of choices, fixed values or None. "
+            f"Received: search_space of type {type(search_space).__name__}"
+        )
+    merged = {n: d for n, d in defaults.items()}
+    merged.update(search_space)
+    out = {}
+    for name, spec in merged.items():
+        if name not in defaults and name not in allowed:
+            raise ValueError(
+                f"Unknown hyperparameter {name!r} for builder={builder!r}. Expected "
+                f"one of {sorted(set(defaults) | set(allowed))}. "
+                f"Received: search_space[{name!r}]={spec!r}"
+            )
+        if spec is None:
+            continue
+        if spec is defaults.get(name):
+            d = spec
+            if d[0] == "choice":
+                s = Spec(name, "choice", values=d[1])
+            else:
+                s = Spec(name, d[0], d[1], d[2], d[3])
+        else:
+            s = _spec(name, spec, defaults.get(name))
+        _check_limits(s)
+        out[name] = s
+    return out
+
+
+def _t(v, sampling):
+    return math.log(v) if sampling == "log" else float(v)
+
+
+def _inv(t, sampling):
+    return math.exp(t) if sampling == "log" else t
+
+
+def narrow(specs, best_values, *, margin=0.1, min_width=0.1):
+    """Narrows each range around the values of the best trials.
+
+    Numeric ranges become `[min, max]` of the best trials' values, padded by
+    `margin` of the old (log) width on each side, at least `min_width` of it
+    wide, and never beyond the old range. Choices keep the values the best
+    trials used (numeric choices: every value between their min and max).
+
+    Args:
+        specs: Dict name -> `Spec` of the stage before.
+        best_values: List of dicts of hyperparameter values, best first.
+        margin: Padding on each side, as a fraction of the old width.
+        min_width: Smallest new width, as a fraction of the old width.
+
+    Returns:
+        A new dict name -> `Spec`.
+    """
+    out = {}
+    for name, spec in specs.items():
+        seen = [v[name] for v in best_values if name in v]
+        if not seen or spec.kind == "fixed":
+            out[name] = spec
+            continue
+        if spec.kind == "choice":
+            numeric = all(
+                isinstance(v, (int, float)) and not isinstance(v, bool)
+                for v in spec.values
+            )
+            if numeric:
+                keep = tuple(v for v in spec.values if min(seen) <= v <= max(seen))
+            else:
+                keep = tuple(v for v in spec.values if v in seen)
+            kind = "fixed" if len(keep) == 1 else "choice"
+            out[name] = Spec(name, kind, values=keep)
+            continue
+        lo, hi = _t(spec.low, spec.sampling), _t(spec.high, spec.sampling)
+        width = hi - lo
+        ts = [_t(v, spec.sampling) for v in seen]
+        new_lo, new_hi = min(ts) - margin * width, max(ts) + margin * width
+        if new_hi - new_lo < min_width * width:
+            mid = (new_lo + new_hi) / 2
+            new_lo, new_hi = mid - min_width * width / 2, mid + min_width * width / 2
+            shift = max(0.0, lo - new_lo) - max(0.0, new_hi - hi)
+            new_lo, new_hi = new_lo + shift, new_hi + shift
+        new_lo, new_hi = max(lo, new_lo), min(hi, new_hi)
+        low, high = _inv(new_lo, spec.sampling), _inv(new_hi, spec.sampling)
+        if spec.kind == "int":
+            low = max(spec.low, int(round(low)))
+            high = min(spec.high, int(round(high)))
+            if low >= high:
+                out[name] = Spec(name, "fixed", values=(int(low),))
+                continue
+        else:
+            low, high = float(f"{low:.4g}"), float(f"{high:.4g}")
+            low, high = max(low, spec.low), min(high, spec.high)
+        out[name] = Spec(name, spec.kind, low, high, spec.sampling)
+    return out
+
+
+def edge_positions(specs, values, *, edge=0.1, min_int_values=10):
+    """Yields `(name, side, spec, value)` for values in the outer `edge` of a range.
+
+    A side at a hard limit (dropout 0, depth 1, ...) is skipped: it cannot be
+    widened. Integer ranges with fewer than `min_int_values` values are
+    skipped (every value of 1..3 is at an edge).
+    """
+    for name, spec in specs.items():
+        if spec.kind not in ("float", "int") or name not in values:
+            continue
+        if spec.kind == "int" and spec.high - spec.low + 1 < min_int_values:
+            continue
+        lo, hi = _t(spec.low, spec.sampling), _t(spec.high, spec.sampling)
+        pos = (_t(values[name], spec.sampling) - lo) / (hi - lo)
+        limits = _LIMITS.get(name)
+        if pos <= edge and not (limits and spec.low <= limits[0]):
+            yield name, "low", spec, values[name]
+        elif pos >= 1 - edge and not (limits and spec.high >= limits[1]):
+            yield name, "high", spec, values[name]
+
+
+def full_space(builder, specs):
+    """A `search_space` dict that reproduces `specs` exactly (dropped -> None)."""
+    out = {name: None for name in _DEFAULTS[builder]}
+    out.update(specs)
+    return out

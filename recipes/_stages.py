@@ -1,0 +1,263 @@
+"""The pieces of `tune` that run inside KerasTuner: stages, trials, the chief.
+
+`StageTuner` is a `keras_tuner.RandomSearch` whose `run_trial` adds what
+KerasTuner lacks: a per-trial seed, k-fold cross-validation, the Babysitter
+(a trial it finds dead or diverging stops early and is recorded with the
+reason), and the epochs each trial really ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import math
+import os
+import time
+
+import keras
+import keras_tuner
+import numpy as np
+
+SIDE_FILE = "recipes_trial.json"
+DEFAULT_STAGES = (
+    {"trials": 24, "epochs": 8},
+    {"trials": 8, "epochs": 60, "top": 0.25},
+)
+
+
+def parse_stages(stages):
+    """Checks `stages` and returns a list of dicts with every key filled."""
+    if isinstance(stages, dict) or not isinstance(stages, (list, tuple)):
+        raise TypeError(
+            "`stages` must be a list of dicts such as [{'trials': 20, 'epochs': "
+            f"5}}, {{'trials': 10, 'epochs': 25}}]. Received: stages={stages!r}"
+        )
+    if not stages:
+        raise ValueError(
+            f"`stages` needs at least one stage. Received: stages={stages!r}"
+        )
+    out = []
+    for i, stage in enumerate(stages):
+        if not isinstance(stage, dict):
+            raise TypeError(
+                f"Each stage must be a dict with 'trials' and 'epochs'. "
+                f"Received: stages[{i}]={stage!r}"
+            )
+        unknown = sorted(set(stage) - {"trials", "epochs", "top", "margin"})
+        if unknown:
+            raise ValueError(
+                f"Stage {i} has unknown keys {unknown}; expected 'trials', "
+                f"'epochs', 'top', 'margin'. Received: stages[{i}]={stage!r}"
+            )
+        s = {"top": 0.25, "margin": 0.1, **stage}
+        for key in ("trials", "epochs"):
+            v = s.get(key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(
+                    f"Stage {i} needs a positive integer {key!r}. "
+                    f"Received: stages[{i}]={stage!r}"
+                )
+        top = s["top"]
+        if not (0 < top < 1 or (isinstance(top, int) and top >= 1)):
+            raise ValueError(
+                f"Stage {i}'s 'top' is a fraction in (0, 1) or a count >= 1 of "
+                f"the previous stage's trials to narrow around. "
+                f"Received: stages[{i}]={stage!r}"
+            )
+        if not 0 <= s["margin"] < 1:
+            raise ValueError(
+                f"Stage {i}'s 'margin' must be in [0, 1). "
+                f"Received: stages[{i}]={stage!r}"
+            )
+        out.append(s)
+    return out
+
+
+def top_count(top, completed):
+    """How many of `completed` trials the next stage narrows around."""
+    k = top if top >= 1 else math.ceil(top * completed)
+    return int(max(2, min(k, completed)))
+
+
+def best_of(history, direction):
+    """Best value of a per-epoch list; NaNs ignored, all-NaN gives the worst."""
+    arr = np.asarray(history, dtype="float64")
+    if not np.isfinite(arr).any():
+        return -math.inf if direction == "max" else math.inf
+    return float(np.nanmax(arr) if direction == "max" else np.nanmin(arr))
+
+
+def _penalty(model):
+    losses = model.losses
+    return float(sum(float(keras.ops.convert_to_numpy(v)) for v in losses))
+
+
+class StopOnError(keras.callbacks.Callback):
+    """Stops training at the Babysitter's first error finding.
+
+    A `diverging_loss` whose loss is high only because of the weight
+    penalty (large L2 on wide layers at initialization) is not an error of
+    the run: the penalty (mean of its values at the start and end of the
+    epoch) is taken off before comparing with the finding's threshold.
+    """
+
+    def __init__(self, sitter):
+        super().__init__()
+        self.sitter = sitter
+        self.reason = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start_penalty = _penalty(self.model)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.reason is not None:
+            return
+        for f in self.sitter.findings:
+            if f.severity != "error":
+                continue
+            if f.check == "diverging_loss" and f.value is not None:
+                penalty = (self._start_penalty + _penalty(self.model)) / 2
+                if f.value - penalty <= f.threshold:
+                    continue
+            self.reason = f
+            self.model.stop_training = True
+            return
+
+
+class StageTuner(keras_tuner.RandomSearch):
+    """One stage of the search: `RandomSearch` with the recipe's trial loop."""
+
+    def __init__(self, *args, trial_seed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.trial_seed = trial_seed
+
+    def _scope(self):
+        if self.distribution_strategy is None:
+            return contextlib.nullcontext()
+        return self.distribution_strategy.scope()
+
+    def checkpoint_path(self, trial_id):
+        return os.path.join(self.get_trial_dir(trial_id), "checkpoint.weights.h5")
+
+    def run_trial(
+        self,
+        trial,
+        folds,
+        *,
+        epochs,
+        babysit=True,
+        callbacks=(),
+        verbose=0,
+    ):
+        start = time.perf_counter()
+        hp = trial.hyperparameters
+        if self.trial_seed is not None:
+            keras.utils.set_random_seed(int(self.trial_seed) + int(trial.trial_id))
+        objective = self.oracle.objective
+        scores, epochs_run, found, stopped = [], 0, [], None
+        for x, y, validation_data in folds:
+            with self._scope():
+                model = self.hypermodel.build_for_data(hp, x, y)
+            cbs = copy.deepcopy(list(callbacks))
+            sitter = None
+            if babysit:
+                from callbacks import Babysitter
+
+                sitter = Babysitter(verbose=0, probe_size=256)
+                stopper = StopOnError(sitter)
+                cbs[:0] = [sitter, stopper]
+            if len(folds) == 1:
+                cbs.append(
+                    keras.callbacks.ModelCheckpoint(
+                        self.checkpoint_path(trial.trial_id),
+                        monitor=objective.name,
+                        mode=objective.direction,
+                        save_best_only=True,
+                        save_weights_only=True,
+                    )
+                )
+            history = self.hypermodel.fit(
+                hp,
+                model,
+                x,
+                y,
+                validation_data=validation_data,
+                epochs=epochs,
+                callbacks=cbs,
+                verbose=verbose,
+            )
+            values = history.history.get(objective.name)
+            if values is None:
+                raise keras_tuner.errors.FatalValueError(
+                    f"The objective {objective.name!r} is not among the training "
+                    f"logs {sorted(history.history)}. Use one of them as "
+                    f"`objective`. Received: objective={objective.name!r}"
+                )
+            scores.append(best_of(values, objective.direction))
+            epochs_run += len(values)
+            if sitter is not None:
+                found.extend(sitter.findings)
+                if stopper.reason is not None:
+                    stopped = stopper.reason
+                    break  # a dead configuration: skip the remaining folds
+        seconds = time.perf_counter() - start
+        side = {
+            "epochs_run": epochs_run,
+            "stopped_by": stopped.check if stopped else None,
+            "reason": str(stopped) if stopped else "",
+            "findings": [f.to_dict() for f in found if f.severity != "info"],
+            "seconds": seconds,
+            "tuner_id": self.tuner_id,
+        }
+        with open(
+            os.path.join(self.get_trial_dir(trial.trial_id), SIDE_FILE), "w"
+        ) as f:
+            json.dump(side, f)
+        return {
+            objective.name: float(np.mean(scores)),
+            "epochs_run": float(epochs_run),
+            "stopped_early": float(stopped is not None),
+            "seconds": float(seconds),
+        }
+
+    def load_model(self, trial):
+        import warnings
+
+        with self._scope():
+            model = self.hypermodel.build(trial.hyperparameters)
+            with warnings.catch_warnings():  # the optimizer is rebuilt on fit
+                warnings.filterwarnings("ignore", message="Skipping variable loading")
+                model.load_weights(self.checkpoint_path(trial.trial_id))
+        return model
+
+
+def serve_chief(tuner, poll=0.5):
+    """Serves the tuner's oracle to the workers until they have all left.
+
+    KerasTuner's own server checks every 20 s once the search is over; this
+    one polls every `poll` seconds and frees its port, so the next stage of a
+    coarse-to-fine search starts right away. Falls back to `tuner.search()`
+    if KerasTuner's internals moved.
+    """
+    try:
+        import grpc
+        from keras_tuner.src import protos
+        from keras_tuner.src.distribute import oracle_chief
+    except ImportError:  # pragma: no cover
+        tuner.search()
+        return
+    tuner.save()
+    ip, port = os.environ["KERASTUNER_ORACLE_IP"], os.environ["KERASTUNER_ORACLE_PORT"]
+    from concurrent import futures
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    servicer = oracle_chief.OracleServicer(tuner.oracle)
+    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    server.add_insecure_port(f"{ip}:{port}")
+    server.start()
+    try:
+        while not (servicer.stop_triggered and oracle_chief.exit_chief(tuner.oracle)):
+            time.sleep(poll)
+    finally:
+        server.stop(grace=1)

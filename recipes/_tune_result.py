@@ -1,0 +1,272 @@
+"""`TuneResult`: what `recipes.tune` found, as a table, a plot and findings."""
+
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+
+from callbacks import Finding
+from recipes import _search_space, _stages
+
+_STATUS = {"COMPLETED": "completed", "FAILED": "failed", "INVALID": "failed"}
+
+
+def _load_trials(stage_dir):
+    from keras_tuner.engine.trial import Trial
+
+    trials = []
+    for fname in sorted(glob.glob(os.path.join(stage_dir, "trial_*", "trial.json"))):
+        trial = Trial.load(fname)
+        side_file = os.path.join(os.path.dirname(fname), _stages.SIDE_FILE)
+        side = {}
+        if os.path.exists(side_file):
+            with open(side_file) as f:
+                side = json.load(f)
+        trials.append((trial, side))
+    return trials
+
+
+class TuneResult:
+    """The outcome of `recipes.tune`: best values, every trial, findings.
+
+    Attributes:
+        directory: Folder holding the search (`stage_0`, `stage_1`, ...).
+        objective: The `keras_tuner.Objective` searched.
+        stages: The stages, with every key filled.
+        search_spaces: The search space of each stage (narrowed after 0),
+            in the user-facing format.
+        findings: `Finding`s: ranges whose best value sits at an edge
+            (`search_range_edge`, warning) and trials the Babysitter
+            stopped (`trial_stopped`, info).
+        role: `"single"`, `"chief"` or `"worker"`.
+    """
+
+    def __init__(
+        self, directory, *, objective, stages, specs, tuners, refit_data, role
+    ):
+        self.directory = directory
+        self.objective = objective
+        self.stages = stages
+        self._specs = specs
+        self.search_spaces = [
+            {n: s.to_user() for n, s in stage.items()} for stage in specs
+        ]
+        self._tuners = tuners
+        self._refit_data = refit_data
+        self.role = role
+        self._rows = self._collect()
+        self.findings = self._findings()
+
+    @staticmethod
+    def best_values(tuner, top):
+        """Hyperparameter values of the best `top` completed trials, best first."""
+        completed = [t for t in tuner.oracle.trials.values() if t.status == "COMPLETED"]
+        if not completed:
+            raise RuntimeError(
+                "No trial of the previous stage completed, so there is nothing to "
+                "narrow around; see the trials' messages under "
+                f"{tuner.project_dir}. Received: {len(tuner.oracle.trials)} trials"
+            )
+        best = tuner.oracle.get_best_trials(_stages.top_count(top, len(completed)))
+        return [dict(t.hyperparameters.values) for t in best]
+
+    def _collect(self):
+        rows = []
+        names = list(dict.fromkeys(n for stage in self._specs for n in stage))
+        for i in range(len(self.stages)):
+            stage_dir = os.path.join(self.directory, f"stage_{i}")
+            for trial, side in _load_trials(stage_dir):
+                metrics = trial.metrics
+                value = (
+                    metrics.get_best_value(self.objective.name)
+                    if metrics.exists(self.objective.name)
+                    else None
+                )
+                stopped = metrics.exists("stopped_early") and metrics.get_last_value(
+                    "stopped_early"
+                )
+                status = _STATUS.get(trial.status, trial.status.lower())
+                reason = side.get("reason", "")
+                if stopped:
+                    status = "stopped_early"
+                    reason = reason or "stopped by the Babysitter"
+                elif status == "failed" and trial.message:
+                    reason = trial.message.strip().splitlines()[-1]
+                row = {"stage": i, "trial_id": trial.trial_id}
+                hp = trial.hyperparameters.values
+                row.update({n: hp.get(n) for n in names})
+                row[self.objective.name] = value
+                row["status"] = status
+                row["epochs"] = (
+                    int(metrics.get_last_value("epochs_run"))
+                    if metrics.exists("epochs_run")
+                    else side.get("epochs_run")
+                )
+                row["seconds"] = (
+                    round(metrics.get_last_value("seconds"), 2)
+                    if metrics.exists("seconds")
+                    else None
+                )
+                row["reason"] = reason
+                row["tuner_id"] = side.get("tuner_id")
+                rows.append(row)
+        return rows
+
+    def _best_row(self):
+        name, sign = self.objective.name, 1 if self.objective.direction == "max" else -1
+        scored = [
+            r
+            for r in self._rows
+            if r[name] is not None
+            and math.isfinite(r[name])
+            and r["status"] != "failed"
+        ]
+        if not scored:
+            raise ValueError(
+                "No trial finished with a finite objective, so there is no best "
+                f"trial; see `table()` for the reasons. Received: {len(self._rows)} "
+                "trials"
+            )
+        return max(scored, key=lambda r: (sign * r[name], -r["stage"]))
+
+    @property
+    def best_trial(self):
+        """The table row of the best trial (highest stage wins a tie)."""
+        return dict(self._best_row())
+
+    @property
+    def best_hyperparameters(self):
+        """A dict of the best trial's hyperparameter values."""
+        row = self._best_row()
+        return {n: row[n] for n in self._specs[row["stage"]]}
+
+    def _findings(self):
+        out = []
+        for row in self._rows:
+            if row["status"] == "stopped_early":
+                out.append(
+                    Finding(
+                        "trial_stopped",
+                        "info",
+                        epoch=row["epochs"],
+                        message=f"Stage {row['stage']} trial {row['trial_id']} "
+                        f"stopped after {row['epochs']} epoch(s): {row['reason']}",
+                        suggestion="",
+                    )
+                )
+        if self.role == "worker" or not self._rows:
+            return out
+        try:
+            best = self.best_hyperparameters
+        except ValueError:
+            return out
+        for name, side, spec, value in _search_space.edge_positions(
+            self._specs[0], best
+        ):
+            bound = spec.low if side == "low" else spec.high
+            way = (
+                "downward (lower the minimum)"
+                if side == "low"
+                else ("upward (raise the maximum)")
+            )
+            out.append(
+                Finding(
+                    "search_range_edge",
+                    "warning",
+                    value=float(value),
+                    threshold=float(bound),
+                    message=f"The best {name}={value:.4g} sits in the "
+                    f"{'lowest' if side == 'low' else 'highest'} tenth of its "
+                    f"{spec.sampling} range [{spec.low:g}, {spec.high:g}]; the "
+                    "optimum may lie outside it.",
+                    suggestion=f"Widen {name} {way} and search again.",
+                )
+            )
+        return out
+
+    def table(self):
+        """One row a trial: stage, trial id, every hyperparameter, objective,
+        status, epochs run, seconds and reason. A pandas DataFrame when pandas
+        is installed, else a list of dicts."""
+        try:
+            import pandas as pd
+        except ImportError:
+            return [dict(r) for r in self._rows]
+        return pd.DataFrame(self._rows)
+
+    def to_csv(self, path):
+        """Writes the table to `path` as CSV and returns `path`."""
+        import csv
+
+        with open(path, "w", newline="") as f:
+            fields = list(self._rows[0]) if self._rows else ["stage", "trial_id"]
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(self._rows)
+        return path
+
+    def best_model(self):
+        """The best trial's model: its best-epoch weights, or (with `cv`) the
+        best hyperparameters retrained on all of `x` for that stage's epochs."""
+        if self._tuners is None:
+            raise ValueError(
+                "A worker holds no results: call best_model() on the chief. "
+                f"Received: role={self.role!r}"
+            )
+        row = self._best_row()
+        tuner = self._tuners[row["stage"]]
+        trial = tuner.oracle.get_trial(row["trial_id"])
+        if self._refit_data is None:
+            return tuner.load_model(trial)
+        x, y = self._refit_data
+        hp = trial.hyperparameters
+        model = tuner.hypermodel.build_for_data(hp, x, y)
+        epochs = self.stages[row["stage"]]["epochs"]
+        tuner.hypermodel.fit(hp, model, x, y, epochs=epochs, verbose=0)
+        return model
+
+    def plot(self, path, x="learning_rate", y="l2"):
+        """Scatters `x` against `y` (log axes), colored by the objective;
+        stopped and failed trials are crosses. Writes a PNG; returns `path`."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        name = self.objective.name
+        ok = [
+            r
+            for r in self._rows
+            if r.get(x) and r.get(y) and r["status"] == "completed"
+        ]
+        bad = [r for r in self._rows if r.get(x) and r.get(y) and r not in ok]
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        if ok:
+            pts = ax.scatter(
+                [r[x] for r in ok],
+                [r[y] for r in ok],
+                c=[r[name] for r in ok],
+                s=[30 + 15 * r["stage"] for r in ok],
+                cmap="viridis",
+            )
+            fig.colorbar(pts, ax=ax, label=name)
+        if bad:
+            ax.scatter(
+                [r[x] for r in bad],
+                [r[y] for r in bad],
+                marker="x",
+                c="red",
+                label="stopped / failed",
+            )
+            ax.legend(loc="best")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(f"Random search: {x} vs {y} (bigger = later stage)")
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path

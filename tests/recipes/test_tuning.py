@@ -1,0 +1,276 @@
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from recipes import _search_space
+from recipes.tuning import tune
+
+HELPER = os.path.join(os.path.dirname(__file__), "_tune_helper.py")
+SMALL = {"units": (8, 32), "depth": 1}
+
+
+@pytest.fixture
+def iris():
+    from recipes import datasets
+
+    return datasets.load("iris")
+
+
+def test_two_stages_table_narrowing_and_best(iris, tmp_path, monkeypatch):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    result = tune(
+        iris.x_train,
+        iris.y_train,
+        validation_data=iris.validation_data,
+        search_space=SMALL,
+        seed=0,
+        directory=str(tmp_path / "search"),
+        stages=[{"trials": 3, "epochs": 1}, {"trials": 2, "epochs": 1, "top": 2}],
+        babysit=False,
+    )
+    assert os.listdir(cwd) == []  # nothing written to the working directory
+    table = result.table()
+    assert len(table) == 5 and list(table["stage"]) == [0, 0, 0, 1, 1]
+    for column in (
+        "learning_rate",
+        "l2",
+        "dropout",
+        "units",
+        "batch_size",
+        "val_accuracy",
+        "status",
+        "epochs",
+        "reason",
+    ):
+        assert column in table.columns
+    assert set(table["status"]) <= {"completed", "stopped_early"}
+    assert (table["epochs"] == 1).all()
+    # Stage 1 searches a narrower log range, inside stage 0's, around its best two.
+    lo0, hi0, _ = result.search_spaces[0]["learning_rate"]
+    lo1, hi1, _ = result.search_spaces[1]["learning_rate"]
+    assert lo0 <= lo1 < hi1 <= hi0 and np.log(hi1 / lo1) < np.log(hi0 / lo0)
+    stage0 = table[table["stage"] == 0].sort_values("val_accuracy", ascending=False)
+    assert lo1 <= stage0["learning_rate"].iloc[:2].min()
+    assert ((table[table["stage"] == 1]["learning_rate"]).between(lo1, hi1)).all()
+    best = result.best_hyperparameters
+    assert set(best) == {
+        "learning_rate",
+        "l2",
+        "dropout",
+        "units",
+        "depth",
+        "batch_size",
+    }
+    assert best["learning_rate"] in set(table["learning_rate"])
+    model = result.best_model()
+    assert model.predict(iris.x_test, verbose=0).shape == (len(iris.x_test), 3)
+    path = result.to_csv(str(tmp_path / "trials.csv"))
+    import pandas as pd
+
+    assert len(pd.read_csv(path)) == 5
+    png = result.plot(str(tmp_path / "lr_l2.png"))
+    assert open(png, "rb").read(4) == b"\x89PNG"
+    # Edge warning: pretend stage 0's range ended just above the best value.
+    lr = best["learning_rate"]
+    result._specs[0]["learning_rate"] = _search_space.Spec(
+        "learning_rate", "float", lr / 100, lr * 1.01, "log"
+    )
+    edges = [f for f in result._findings() if f.check == "search_range_edge"]
+    assert [f.severity for f in edges] == ["warning"]
+    assert "learning_rate" in edges[0].message and "upward" in edges[0].suggestion
+
+
+def test_same_seed_same_table(iris, tmp_path):
+    tables = []
+    for run in ("a", "b"):
+        result = tune(
+            iris.x_train,
+            iris.y_train,
+            validation_data=iris.validation_data,
+            search_space=SMALL,
+            seed=3,
+            directory=str(tmp_path / run),
+            stages=[{"trials": 2, "epochs": 1}],
+            babysit=False,
+        )
+        tables.append(result.table().drop(columns=["seconds"]))
+    assert tables[0].equals(tables[1])
+
+
+def test_cross_validation(iris, tmp_path):
+    result = tune(
+        iris.x_train,
+        iris.y_train,
+        cv=2,
+        search_space=SMALL,
+        seed=0,
+        directory=str(tmp_path),
+        stages=[{"trials": 1, "epochs": 1}],
+        babysit=False,
+    )
+    table = result.table()
+    assert len(table) == 1 and (table["epochs"] == 2).all()  # 1 epoch x 2 folds
+    assert result.best_model().predict(iris.x_test, verbose=0).shape[1] == 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"objective": "val_f1"}, "objective"),
+        ({"search_space": {"learning_rate": (1e-2, 1e-4)}}, "inverted"),
+        ({"search_space": {"l2": (-1.0, 1e-2)}}, "positive"),
+        ({"builder": "transformer"}, "builder"),
+        ({"stages": [{"trials": 0, "epochs": 1}]}, "trials"),
+        ({"cv": 3, "y_small_class": True}, "smallest class"),
+    ],
+)
+def test_bad_input_fails_before_the_first_trial(iris, tmp_path, kwargs, match):
+    x, y = iris.x_train, iris.y_train.copy()
+    if kwargs.pop("y_small_class", False):
+        y[np.flatnonzero(y == 2)[2:]] = 1  # class 2 keeps two samples
+    with pytest.raises(ValueError, match=match):
+        tune(x, y, directory=str(tmp_path), **kwargs)
+    assert not any("trial_" in d for _, ds, _ in os.walk(tmp_path) for d in ds)
+
+
+def test_babysitter_stops_a_diverging_trial(iris, tmp_path):
+    result = tune(
+        iris.x_train,
+        iris.y_train,
+        validation_data=iris.validation_data,
+        search_space={
+            "learning_rate": (50.0, 100.0),
+            "units": 8,
+            "depth": 1,
+            "l2": None,
+            "dropout": None,
+            "batch_size": 16,
+        },
+        builder_kwargs={"optimizer": "sgd", "batch_norm": False},
+        directory=str(tmp_path),
+        stages=[{"trials": 1, "epochs": 3}],
+        seed=0,
+    )
+    row = result.table().iloc[0]
+    assert row["status"] == "stopped_early", row.to_dict()
+    assert row["epochs"] < 3
+    assert "nan_loss" in row["reason"] or "diverging_loss" in row["reason"]
+    assert [f.check for f in result.findings] == ["trial_stopped"]
+
+
+def _free_port_pair():
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free pair of ports")
+
+
+def _start(args, env=None):
+    full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    return subprocess.Popen(
+        [sys.executable, HELPER, *args],
+        env=full_env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _kill(proc):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _wait(proc, timeout):
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        pytest.fail(f"process {proc.args} did not finish within {timeout} s")
+    assert proc.returncode == 0, err.decode()[-3000:]
+
+
+def _status(path):
+    with open(path) as f:
+        return json.load(f)["status"]
+
+
+def test_resume_after_kill_finishes_only_remaining_trials(tmp_path):
+    stage_dir = tmp_path / "search" / "stage_0"
+    args = [
+        str(tmp_path),
+        json.dumps([{"trials": 3, "epochs": 2}]),
+        "1.0",
+        str(tmp_path / "out.json"),
+    ]
+    proc = _start(args)
+    try:
+        deadline = time.time() + 90
+        second = stage_dir / "trial_1" / "trial.json"
+        while not second.exists():  # trial 1 starts once trial 0 is done
+            if time.time() > deadline or proc.poll() is not None:
+                pytest.fail("the search did not reach its second trial")
+            time.sleep(0.2)
+        time.sleep(1.0)  # now in the middle of trial 1
+    finally:
+        _kill(proc)
+    assert _status(stage_dir / "trial_0" / "trial.json") == "COMPLETED"
+    assert _status(second) == "RUNNING"
+    side0 = (stage_dir / "trial_0" / "recipes_trial.json").read_text()
+    assert not (tmp_path / "out.json").exists()
+
+    _wait(_start(args), timeout=120)
+    rows = json.loads((tmp_path / "out.json").read_text())["rows"]
+    assert [r["trial_id"] for r in rows] == ["0", "1", "2"]
+    assert all(r["status"] == "completed" for r in rows)
+    # Trial 0 was not run again: its record is untouched.
+    assert (stage_dir / "trial_0" / "recipes_trial.json").read_text() == side0
+
+
+def test_chief_and_two_workers_split_the_trials(tmp_path):
+    port = _free_port_pair()
+    stages = json.dumps([{"trials": 4, "epochs": 2}, {"trials": 2, "epochs": 1}])
+    base = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(port)}
+    procs = {}
+    try:
+        for tuner_id in ("chief", "tuner0", "tuner1"):
+            out = str(tmp_path / f"{tuner_id}.json")
+            procs[tuner_id] = _start(
+                [str(tmp_path), stages, "0.7", out],
+                env={**base, "KERASTUNER_TUNER_ID": tuner_id},
+            )
+        deadline = time.time() + 150
+        for proc in procs.values():
+            _wait(proc, timeout=max(1, deadline - time.time()))
+    finally:
+        for proc in procs.values():
+            _kill(proc)
+    chief = json.loads((tmp_path / "chief.json").read_text())
+    assert chief["role"] == "chief"
+    rows = chief["rows"]
+    assert [(r["stage"], r["status"]) for r in rows] == [(0, "completed")] * 4 + [
+        (1, "completed")
+    ] * 2
+    workers = {r["tuner_id"] for r in rows}
+    assert workers == {"tuner0", "tuner1"}, rows
+    for tuner_id in ("tuner0", "tuner1"):
+        assert (
+            json.loads((tmp_path / f"{tuner_id}.json").read_text())["role"] == "worker"
+        )
