@@ -1,0 +1,175 @@
+"""Benchmark: the default `recipes.tune` on MNIST-1D with `build_mlp`.
+
+Reports the best test accuracy against the untuned `build_mlp` defaults
+(trained as long as the last stage), the search's wall time, trials run,
+trials the Babysitter stopped and the time that saved, and the per-trial
+overhead of a `tune` trial over a plain build + `fit`.
+
+Run: `nice -n 10 python benchmarks/tuning.py` (writes
+`benchmarks/results/tuning.json`). Target: test accuracy >= 0.76 within
+30 minutes on 2 cores.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import json  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import keras  # noqa: E402
+
+from recipes import build_mlp, datasets  # noqa: E402
+from recipes._stages import DEFAULT_STAGES  # noqa: E402
+from recipes.tuning import tune  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+
+
+def overhead(data, workdir, repeats=4, epochs=2):
+    """Median seconds of a tune trial minus a plain build + fit, same model."""
+    space = {
+        "learning_rate": (1e-3, 2e-3),
+        "l2": 1e-4,
+        "dropout": 0.3,
+        "units": 512,
+        "depth": 2,
+        "batch_size": 128,
+    }
+    plain = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model = build_mlp(
+            data.input_shape,
+            data.num_classes,
+            x_train=data.x_train,
+            y_train=data.y_train,
+            hidden_units=(512, 512),
+        )
+        model.fit(
+            data.x_train,
+            data.y_train,
+            validation_data=data.validation_data,
+            epochs=epochs,
+            batch_size=128,
+            verbose=0,
+        )
+        plain.append(time.perf_counter() - start)
+    out = {"plain_fit_s": statistics.median(plain)}
+    for babysit in (False, True):
+        start = time.perf_counter()
+        tune(
+            data.x_train,
+            data.y_train,
+            validation_data=data.validation_data,
+            search_space=space,
+            stages=[{"trials": repeats, "epochs": epochs}],
+            directory=workdir,
+            project_name=f"overhead_{babysit}",
+            seed=0,
+            babysit=babysit,
+        )
+        per_trial = (time.perf_counter() - start) / repeats
+        out[f"trial_s_babysit_{babysit}"] = per_trial
+    return out
+
+
+def main():
+    data = datasets.load("mnist1d")
+    stages = [dict(s) for s in DEFAULT_STAGES]
+    if QUICK:
+        stages = [{"trials": 3, "epochs": 1}, {"trials": 2, "epochs": 2}]
+    last_epochs = stages[-1]["epochs"]
+    results = {"stages": stages}
+    workdir = tempfile.mkdtemp(prefix="bench_tuning_")
+
+    keras.utils.set_random_seed(0)
+    start = time.perf_counter()
+    model = build_mlp(
+        data.input_shape,
+        data.num_classes,
+        x_train=data.x_train,
+        y_train=data.y_train,
+        seed=0,
+    )
+    model.fit(
+        data.x_train,
+        data.y_train,
+        validation_data=data.validation_data,
+        epochs=last_epochs,
+        verbose=0,
+    )
+    results["untuned_test_accuracy"] = model.evaluate(
+        data.x_test, data.y_test, verbose=0
+    )[1]
+    results["untuned_seconds"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    result = tune(
+        data.x_train,
+        data.y_train,
+        validation_data=data.validation_data,
+        stages=stages,
+        seed=0,
+        directory=workdir,
+        project_name="default",
+    )
+    results["search_seconds"] = time.perf_counter() - start
+    rows = result.table().to_dict("records")
+    best = result.best_model()
+    results["tuned_test_accuracy"] = best.evaluate(data.x_test, data.y_test, verbose=0)[
+        1
+    ]
+    results["best_hyperparameters"] = result.best_hyperparameters
+    results["best_val_accuracy"] = result.best_trial["val_accuracy"]
+    results["trials_run"] = len(rows)
+    stopped = [r for r in rows if r["status"] == "stopped_early"]
+    results["trials_stopped_early"] = len(stopped)
+    saved = 0.0
+    for r in stopped:
+        same = [
+            q["seconds"] / q["epochs"]
+            for q in rows
+            if q["stage"] == r["stage"] and q["status"] == "completed"
+        ]
+        planned = stages[r["stage"]]["epochs"]
+        saved += (planned - r["epochs"]) * statistics.median(same) if same else 0.0
+    results["seconds_saved_by_early_stop"] = saved
+    results["findings"] = [str(f) for f in result.findings if f.severity != "info"]
+    results["search_spaces"] = [
+        {k: list(v) if isinstance(v, tuple) else v for k, v in s.items()}
+        for s in result.search_spaces
+    ]
+    results.update(overhead(data, workdir))
+    results["load_note"] = "2-core machine shared with 3 other developers"
+
+    print("| measure | value |\n|---|---|")
+    print(
+        f"| untuned build_mlp test accuracy ({last_epochs} epochs) | "
+        f"{results['untuned_test_accuracy']:.3f} |"
+    )
+    print(
+        f"| tuned build_mlp test accuracy (best of {len(rows)} trials) | "
+        f"{results['tuned_test_accuracy']:.3f} |"
+    )
+    print(f"| best validation accuracy | {results['best_val_accuracy']:.3f} |")
+    print(f"| search wall time | {results['search_seconds'] / 60:.1f} min |")
+    print(f"| trials run / stopped early | {len(rows)} / {len(stopped)} |")
+    print(f"| time saved by early stops (est.) | {saved:.0f} s |")
+    print(f"| plain build+fit, 2 epochs | {results['plain_fit_s']:.2f} s |")
+    print(f"| tune trial, babysit=False | {results['trial_s_babysit_False']:.2f} s |")
+    print(f"| tune trial, babysit=True | {results['trial_s_babysit_True']:.2f} s |")
+    print("best:", results["best_hyperparameters"])
+    for f in results["findings"]:
+        print(f)
+    os.makedirs("benchmarks/results", exist_ok=True)
+    name = "tuning_quick.json" if QUICK else "tuning.json"
+    with open(os.path.join("benchmarks", "results", name), "w") as f:
+        json.dump(results, f, indent=2, default=float)
+
+
+if __name__ == "__main__":
+    main()
