@@ -1,8 +1,6 @@
-"""Pre-flight checks on the data and on how it meets the model's head.
-
-Each check takes the shared context and returns a list of Findings. None of
-them trains anything; `unnormalized_input` runs the model's leading,
-weight-free (preprocessing) layers on a sample.
+"""Pre-flight checks that train nothing: the data, the labels against the
+head and loss, and the loss at initialization. Each takes the shared context
+and returns a list of Findings.
 """
 
 from __future__ import annotations
@@ -310,9 +308,13 @@ def initial_loss(ctx):
                 "with the priors' loss (and see regularization_loss).",
             )
         ]
-    why = []
-    if ctx.activation_problem:
-        why.append("the output activation does not fit the loss")
+    why = [
+        {
+            "see output_activation": "the output activation does not fit the loss",
+            "see unnormalized_input": "the inputs are far from unit scale",
+        }[c]
+        for c in ctx.causes
+    ]
     if data > high:
         why.append(
             "the output layer is initialized too large (confident, wrong "

@@ -1,9 +1,6 @@
-"""Pre-flight checks on the model: its head, its loss at initialization, its
-regularization, and two short training runs (overfit 20 examples; zeroed
-inputs). Each check takes the shared context and returns a list of Findings.
-
-Every check works on `ctx.clone`, a copy of the user's model with the same
-weights, so the user's model, its weights and its optimizer are never touched.
+"""The shared context of the pre-flight checks (one copy of the model), the
+regularization check and the two training checks (overfit ~20 examples; real
+vs zeroed inputs). The user's model, weights and optimizer are never touched.
 """
 
 from __future__ import annotations
@@ -44,12 +41,15 @@ def clone_with_weights(model, loss, optimizer=None):
     try:
         clone = keras.models.clone_model(model)
         clone.set_weights(model.get_weights())
+        for layer in _all_layers(clone):  # adapted statistics are weights, but
+            if hasattr(layer, "finalize_state"):  # call() reads copies made here
+                layer.finalize_state()
     except Exception as e:  # subclassed models without a config
         raise ValueError(
             "The pre-flight checks and the learning-rate range test work on a copy "
             "of the model (so yours is never changed), but this model cannot be "
-            "copied with keras.models.clone_model. Use a Functional or Sequential "
-            "model, or implement get_config/from_config. "
+            "copied with keras.models.clone_model. Use a Functional or "
+            "Sequential model, or implement get_config/from_config. "
             f"Received: model of type {type(model).__name__} ({e})"
         ) from None
     clone.compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), loss=loss)
@@ -125,7 +125,7 @@ class Context:
             if isinstance(last, keras.layers.Softmax)
             else getattr(getattr(last, "activation", None), "__name__", "unknown")
         )
-        self.activation, self.activation_problem = act, False
+        self.activation, self.causes = act, []  # problems found so far
         self.rng = np.random.default_rng(seed)
         self.overfit_steps, self.baseline_steps = overfit_steps, baseline_steps
         self.learning_rate, self.subset_size = learning_rate, subset_size
@@ -139,8 +139,8 @@ class Context:
             self.blocked = self.blocked or "the training data has NaN/inf values"
         if name == "label_range" and any(f.severity == "error" for f in found):
             self.blocked = "the labels do not fit the loss (see label_range)"
-        if name == "output_activation":
-            self.activation_problem = bool(found)
+        if name in ("output_activation", "unnormalized_input") and found:
+            self.causes.append(f"see {name}")
 
     @functools.cached_property
     def clone(self):
@@ -200,6 +200,8 @@ class Context:
     def baseline_split(self):
         """Training rows for the baseline runs and held-out `(x, y)` to score."""
         order = self.rng.permutation(len(self.x))[:500]
+        if len(order) < 8:  # too few rows to hold any out
+            return order, (self.x[order], self.y[order])
         if self.x_val is not None:
             keep = np.isfinite(self.x_val.reshape(len(self.x_val), -1)).all(1)
             return order, (self.x_val[keep][:512], self.y_val[keep][:512])
@@ -260,8 +262,8 @@ def regularization_loss(ctx):
 
 def _fit_steps(model, x, y, steps, batch, rng):
     """`steps` compiled train steps on shuffled mini-batches of `batch` rows."""
-    order = np.arange(0)
-    for _ in range(steps):
+    order, batch = np.arange(0), min(batch, len(x))
+    for _ in range(steps if batch else 0):
         if len(order) < batch:
             order = np.concatenate([order, rng.permutation(len(x))])
         idx, order = order[:batch], order[batch:]

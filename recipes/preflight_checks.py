@@ -168,7 +168,8 @@ def preflight(
     >>> report.passed
     True
     """
-    names = list(CHECKS) if checks == "all" else list(checks)
+    names = [checks] if isinstance(checks, str) else list(checks)
+    names = list(CHECKS) if names == ["all"] else names
     unknown = [n for n in names if n not in CHECKS]
     if unknown or not names:
         raise ValueError(

@@ -128,8 +128,14 @@ def test_unnormalized_input_raw_pixels_and_preprocessing_layer():
     assert found.severity == "warning" and found.value > 4
     norm = keras.layers.Normalization()
     norm.adapt(x)
-    quiet = preflight(_model(64, 10, first=norm), x, y, checks=["unnormalized_input"])
-    assert quiet.checks == {"unnormalized_input": "ok"}
+    model = _model(64, 10, first=norm)
+    quiet = preflight(model, x, y, checks=["unnormalized_input", "initial_loss"])
+    assert quiet.checks == {"unnormalized_input": "ok", "initial_loss": "ok"}
+    # the copy the checks train keeps the adapted statistics
+    from recipes._checks_model import clone_with_weights
+
+    clone = clone_with_weights(model, model.loss)
+    np.testing.assert_allclose(clone(x[:5]), model(x[:5]), atol=1e-6)
 
 
 def test_label_range_labels_starting_at_one(rng):
