@@ -177,7 +177,10 @@ def open_run_dir(output_dir):
     """
     if output_dir is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        output_dir = os.path.join("runs", stamp)
+        output_dir, n = os.path.join("runs", stamp), 1
+        while os.path.exists(output_dir):  # two runs in the same second
+            n += 1
+            output_dir = os.path.join("runs", f"{stamp}-{n}")
     final = os.path.abspath(os.fspath(output_dir))
     if os.path.exists(final) and (not os.path.isdir(final) or os.listdir(final)):
         raise ValueError(

@@ -39,14 +39,14 @@ class BabysitResult:
     """
 
     model: object
-    history: dict
-    findings: list
-    metrics: dict
-    run_dir: str
+    history: dict = dataclasses.field(repr=False)
+    findings: list = dataclasses.field(repr=False)
+    metrics: dict = dataclasses.field(repr=False)
+    run_dir: str = ""
     learning_rate: float | None = None
-    preflight: object = None
-    lr_test: object = None
-    search: object = None
+    preflight: object = dataclasses.field(default=None, repr=False)
+    lr_test: object = dataclasses.field(default=None, repr=False)
+    search: object = dataclasses.field(default=None, repr=False)
     seconds: float = 0.0
 
     @property
