@@ -28,11 +28,11 @@ from callbacks.update_ratio import kernel_layers
 
 
 def _gradient_function(model):
-    """Returns a compiled `fn(x, y) -> {layer: kernel gradient RMS}` (TF only).
+    """Returns `fn(x, y) -> {layer: RMS of the loss gradient of its kernel}`.
 
-    Built once per `fit`: a `tf.function` around a training-mode
-    `stateless_call` (which leaves the BatchNormalization moving statistics
-    untouched) under `tf.GradientTape`.
+    TensorFlow only: `tf.GradientTape` around a training-mode `stateless_call`
+    (which leaves the BatchNormalization moving statistics untouched). Run
+    eagerly: tracing a `tf.function` would cost more than the few calls made.
     """
     import tensorflow as tf  # only on the TensorFlow backend
 
@@ -40,22 +40,18 @@ def _gradient_function(model):
     wanted = {id(k): n for n, k in kernel_layers(model)}
     picks = [(i, wanted[id(v)]) for i, v in enumerate(trainable) if id(v) in wanted]
 
-    @tf.function(reduce_retracing=True)
-    def rms(x, y):
-        values = [tf.identity(v.value) for v in trainable]
+    def fn(x, y):
+        values = [tf.convert_to_tensor(v.value) for v in trainable]
         fixed = [v.value for v in model.non_trainable_variables]
         with tf.GradientTape() as tape:
             tape.watch(values)
             y_pred, _ = model.stateless_call(values, fixed, x, training=True)
             loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
         grads = tape.gradient(loss, [values[i] for i, _ in picks])
-        return [
-            tf.zeros(()) if g is None else tf.sqrt(tf.reduce_mean(tf.square(g)))
-            for g in grads
-        ]
-
-    def fn(x, y):
-        return {name: float(v) for (_, name), v in zip(picks, rms(x, y))}
+        return {
+            name: 0.0 if g is None else float(tf.sqrt(tf.reduce_mean(tf.square(g))))
+            for (_, name), g in zip(picks, grads)
+        }
 
     return fn
 
@@ -66,12 +62,14 @@ class GradientMonitor(ProbeMonitor):
     Gradients that shrink by orders of magnitude from the last layer to the
     first (sigmoid/tanh stacks, small init) mean the early layers do not
     learn; gradients that grow that much mean they blow up. Measured before
-    training and after each epoch on up to `batch_size` probe samples (with
-    labels), using the backend's autodiff: `tf.GradientTape` on TensorFlow.
-    On another backend the check is skipped with one info finding.
+    training and after epochs 0, 1, 3, 7, 15, ... (these problems show early;
+    a rare check keeps the cost negligible) on up to `batch_size` probe
+    samples (with labels), using the backend's autodiff: `tf.GradientTape` on
+    TensorFlow. On another backend the check is skipped with one info finding.
 
     Writes `grad_rms/<layer>` and `gradient_ratio` (first kernel's gradient
-    RMS / last kernel's) to `logs`. Checks `vanishing_gradients` and
+    RMS / last kernel's) to `logs`; NaN on the epochs that are not measured,
+    so History and CSVLogger columns stay aligned. Checks `vanishing_gradients` and
     `exploding_gradients`.
 
     Args:
@@ -110,6 +108,7 @@ class GradientMonitor(ProbeMonitor):
     def reset(self):
         super().reset()
         self._fn = None
+        self._keys = []
 
     def on_train_end(self, logs=None):
         self._fn = None  # the compiled function holds the model
@@ -143,7 +142,13 @@ class GradientMonitor(ProbeMonitor):
         )
 
     def _run(self, epoch, logs):
-        # Called by ProbeMonitor before training and at each epoch end.
+        # Before training, then after epochs 0, 1, 3, 7, 15, ... (epoch + 1 a
+        # power of two): early, when gradient problems show, and rarely later.
+        if epoch is not None and (epoch + 1) & epoch:
+            if logs is not None:
+                for key in self._keys:
+                    logs[key] = float("nan")  # keeps History columns aligned
+            return
         n = self.batch_size
         x = keras.tree.map_structure(lambda a: a[:n], self.probe.x)
         y = keras.tree.map_structure(lambda a: a[:n], self.probe.y)
@@ -180,6 +185,7 @@ class GradientMonitor(ProbeMonitor):
         if first == 0 or last == 0:
             return  # a dead layer blocks the gradient: DeadUnitMonitor's case
         ratio = first / last
+        self._keys = [f"grad_rms/{name}" for name in rms] + ["gradient_ratio"]
         if logs is not None:
             for name, value in rms.items():
                 logs[f"grad_rms/{name}"] = value
