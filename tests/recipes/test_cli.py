@@ -157,7 +157,7 @@ def test_tune_writes_the_search_into_the_run(tmp_path, capsys):
 
 def test_demo_with_tiny_settings(tmp_path, capsys):
     out = tmp_path / "demo"
-    argv = ["demo", "--output-dir", str(out), "--epochs", "1"]
+    argv = ["demo", "--output-dir", str(out), "--epochs", "1", "--batch-size", "256"]
     argv += ["--learning-rate", "0.01", "--no-preflight", "--quiet"]
     assert main(argv) == 0
     assert "Test accuracy" in capsys.readouterr().out
