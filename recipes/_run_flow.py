@@ -8,6 +8,7 @@ import os
 
 import keras
 
+from recipes import _run_callbacks
 from recipes import _run_steps as steps
 
 FIGURES = {
@@ -197,6 +198,7 @@ def run(
     )
     sitter = Babysitter(verbose=1 if verbose else 0)
     model_path = os.path.join(tmp, "model.keras")
+    epoch_log = _run_callbacks.EpochLog()
     cbs = [
         sitter,
         keras.callbacks.EarlyStopping(
@@ -212,11 +214,11 @@ def run(
             patience=max(1, patience // 3),
             min_lr=learning_rate / 100,
         ),
-        keras.callbacks.CSVLogger(os.path.join(tmp, "history.csv")),
+        epoch_log,  # last: sees every other callback's keys
     ]
     if verbose:
-        cbs.append(steps.Progress(epochs, every=max(1, epochs // 10)))
-    history = model.fit(
+        cbs.append(_run_callbacks.Progress(epochs, every=max(1, epochs // 10)))
+    model.fit(
         splits.x_train,
         splits.y_train,
         epochs=epochs,
@@ -224,7 +226,9 @@ def run(
         validation_data=(splits.x_val, splits.y_val),
         callbacks=cbs,
         verbose=0,
-    ).history
+    )
+    history = epoch_log.history()
+    epoch_log.write_csv(os.path.join(tmp, "history.csv"))
     state["stages"] += [("training", f) for f in sitter.findings]
     end_acts = steps.activation_snapshot(model, probe)
     model.save(model_path)  # the restored best weights, not the last epoch's

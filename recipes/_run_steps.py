@@ -292,33 +292,6 @@ def activation_snapshot(model, x, max_values=20000):
     return snap
 
 
-class Progress(keras.callbacks.Callback):
-    """Prints one line every `every` epochs (and the last), for long runs."""
-
-    def __init__(self, epochs, every):
-        super().__init__()
-        self.epochs = epochs
-        self.every = max(1, every)
-        self.start = None
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if (epoch + 1) % self.every and epoch + 1 != self.epochs:
-            return
-        keys = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
-        parts = [f"{k} {float(logs[k]):.4f}" for k in keys if k in logs]
-        elapsed = time.perf_counter() - self.start
-        print(
-            f"  epoch {epoch + 1}/{self.epochs}  "
-            + "  ".join(parts)
-            + f"  ({elapsed:.0f}s)",
-            flush=True,
-        )
-
-
 def tagged_stages(stages):
     """`(stage, Finding)` pairs as JSON-ready dicts with their stage."""
     return [{"stage": stage, **f.to_dict()} for stage, f in stages]
