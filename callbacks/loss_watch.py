@@ -113,6 +113,14 @@ class LossWatch(MonitorBase):
         # Once per epoch: one copy of each weight, cheaper than device ops.
         return all(np.isfinite(v.numpy()).all() for v in self.model.trainable_weights)
 
+    def _penalty(self):
+        """The model's regularization losses now (once per epoch), or 0."""
+        losses = getattr(self.model, "losses", None) if self.model else None
+        if not losses:
+            return 0.0
+        penalty = sum(float(keras.ops.convert_to_numpy(v)) for v in losses)
+        return penalty if math.isfinite(penalty) else 0.0
+
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.nan or "loss" not in logs:
@@ -131,6 +139,9 @@ class LossWatch(MonitorBase):
                 "gradients (`clipnorm=1.0`).",
             )
             return
+        # Compare the data loss: the logged loss includes the regularization
+        # penalty, which a wide net with a large L2 starts with at 10x ln(C).
+        loss -= self._penalty()
         self.losses.append(loss)
         acc_key = accuracy_key(logs)
         converged = acc_key is not None and float(logs[acc_key]) >= 0.99

@@ -129,3 +129,29 @@ def test_oscillating_loss_fires_within_epochs_for_batch_1_high_momentum():
     good.fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[calm])
     assert "oscillating_loss" in [f.check for f in watch.findings]
     assert calm.findings == []
+
+
+def test_a_large_l2_penalty_is_not_divergence():
+    """Wide layers with a big L2 start at a total loss of many times ln(C);
+    the data loss is what is compared with the chance level."""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 20)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32") + (x[:, 1] > 0).astype("int32")
+    reg = keras.regularizers.L2(0.05)
+    model = keras.Sequential(
+        [
+            keras.Input((20,)),
+            keras.layers.Dense(
+                512, "relu", kernel_initializer="he_normal", kernel_regularizer=reg
+            ),
+            keras.layers.Dense(3, activation="softmax", kernel_regularizer=reg),
+        ]
+    )
+    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    assert model.evaluate(x, y, verbose=0) > 3 * math.log(3)  # penalty dominates
+    watch = LossWatch(verbose=0)
+    model.fit(x, y, epochs=2, batch_size=64, verbose=0, callbacks=[watch])
+    assert "diverging_loss" not in [f.check for f in watch.findings]
