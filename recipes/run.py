@@ -162,10 +162,13 @@ def babysit(
         patience: Epochs without a better validation loss before stopping.
             Defaults to `10`.
         preflight: Run the pre-flight checks. Defaults to `True`.
-        tune: Run `recipes.tune` first and train its best hyperparameters
-            (default models only). Defaults to `False`.
-        tune_kwargs: Extra arguments of `recipes.tune`, e.g.
-            `{"max_trials": 10}`. Defaults to `None`.
+        tune: Run `recipes.tune` first (classification, default models
+            only; its files go into the run folder's `search/`), then train
+            a fresh model with the best hyperparameters, learning rate and
+            batch size. Defaults to `False`.
+        tune_kwargs: Extra arguments of `recipes.tune`; the default search
+            is one stage of 10 trials of `min(epochs, 10)` epochs, e.g.
+            `{"stages": [{"trials": 20, "epochs": 5}]}`. Defaults to `None`.
         output_dir: The run folder; must not exist or be empty. Defaults to
             `None` (`runs/<timestamp>`).
         title: Title of the report. Defaults to `None`.
