@@ -9,7 +9,7 @@ import numpy as np
 
 from callbacks import Finding
 
-RULES = ("minimum", "steepest")
+RULES = ("minimum", "steepest", "steepest_capped")
 
 
 @dataclasses.dataclass
@@ -21,12 +21,19 @@ class LRFinderResult:
         losses: The training loss of each step's batch.
         smoothed_losses: Their bias-corrected exponential moving average.
         suggested_learning_rate: The rate to train with (by `rule`).
-        suggestions: Dict of every rule -> its rate: `"steepest"` (where the
-            smoothed loss falls fastest) and `"minimum"` (a tenth of the rate
-            at the smoothed loss's minimum).
+        suggestions: Dict of every rule -> its rate: `"minimum"` (a tenth
+            of the rate at the smoothed loss's minimum), `"steepest"` (where
+            the smoothed loss falls fastest) and `"steepest_capped"` (the
+            steepest, but at most a third of the minimum's rate).
         rule: The rule that picked `suggested_learning_rate`.
         stop_reason: `"diverged"`, `"nan"` or `"max_lr"`.
         findings: `callbacks.Finding`s when the curve is not trustworthy.
+
+    Example:
+
+    >>> result = recipes.find_learning_rate(model, x, y)  # doctest: +SKIP
+    >>> result.plot("lr_range.png")  # doctest: +SKIP
+    'lr_range.png'
     """
 
     learning_rates: np.ndarray
@@ -103,6 +110,7 @@ def _suggest(lrs, smooth):
         out["steepest"] = float(lrs[skip + int(np.argmin(slope))])
     else:
         out["steepest"] = out["minimum"]
+    out["steepest_capped"] = min(out["steepest"], float(lrs[best] / 3))
     return out
 
 
@@ -143,7 +151,7 @@ def find_learning_rate(
     batch_size=32,
     smoothing=0.9,
     diverge_factor=4.0,
-    rule="minimum",
+    rule="steepest_capped",
     seed=0,
 ):
     """Runs the learning-rate range test and suggests a learning rate.
@@ -170,9 +178,11 @@ def find_learning_rate(
         smoothing: Moving-average factor for the loss. Defaults to `0.9`.
         diverge_factor: Stop once the smoothed loss exceeds this multiple of
             its minimum. Defaults to `4.0`.
-        rule: `"minimum"` (a tenth of the rate at the smoothed minimum) or
-            `"steepest"` (the steepest descent of the smoothed loss).
-            Defaults to `"minimum"`.
+        rule: Which suggestion to return: `"steepest_capped"` (where the
+            smoothed loss falls fastest, but at most a third of the rate at
+            its minimum; it met the benchmark's target in every setting),
+            `"steepest"`, or `"minimum"` (a tenth of the rate at the
+            minimum). Defaults to `"steepest_capped"`.
         seed: Seed of the batch order. Defaults to `0`.
 
     Returns:

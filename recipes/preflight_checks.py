@@ -37,6 +37,12 @@ class PreflightReport:
         findings: `callbacks.Finding`s, errors first.
         checks: Dict of check name -> `"ok"`, `"found"` or `"skipped: why"`.
         seconds: Wall-clock time the checks took.
+
+    Example:
+
+    >>> report = recipes.preflight(model, x, y)  # doctest: +SKIP
+    >>> report.passed, [f.check for f in report.errors]  # doctest: +SKIP
+    (True, [])
     """
 
     findings: list

@@ -37,8 +37,12 @@ def test_sweep_stops_on_divergence_and_suggests_a_rate(rng):
     assert len(lrs) < 60 and len(result.losses) == len(result.smoothed_losses)
     assert set(result.suggestions) == set(RULES)
     best = result.learning_rates[np.argmin(result.smoothed_losses)]
-    assert result.suggested_learning_rate == pytest.approx(best / 10)
-    assert 1e-5 < result.suggestions["steepest"] <= best
+    rates = result.suggestions
+    assert rates["minimum"] == pytest.approx(best / 10)
+    assert 1e-5 < rates["steepest"] <= best
+    capped = min(rates["steepest"], best / 3)
+    assert result.suggested_learning_rate == pytest.approx(capped)
+    assert result.rule == "steepest_capped"
     assert result.smoothed_losses.min() < 0.9 * result.smoothed_losses[0]
     assert result.findings == []
     assert "suggested_learning_rate" in str(result)
@@ -59,10 +63,11 @@ def test_model_and_optimizer_left_exactly_as_found(rng):
 
 def test_rule_and_flat_curve_warning(rng):
     model, x, y = _problem(rng)
-    steep = find_learning_rate(
-        model, x, y, min_lr=1e-4, max_lr=10.0, num_steps=30, rule="steepest"
-    )
-    assert steep.suggested_learning_rate == steep.suggestions["steepest"]
+    for rule in RULES:
+        found = find_learning_rate(
+            model, x, y, min_lr=1e-4, max_lr=10.0, num_steps=30, rule=rule
+        )
+        assert found.suggested_learning_rate == found.suggestions[rule]
     flat = find_learning_rate(model, x, y, min_lr=1e-9, max_lr=1e-8, num_steps=10)
     assert flat.stop_reason == "max_lr"
     assert [f.check for f in flat.findings] == ["lr_range_test"]
