@@ -26,7 +26,8 @@ class GeneralizationWatch(MonitorBase):
 
     - `overfitting` (warning): training accuracy exceeds validation accuracy
       by more than `max_gap` (plus two standard errors of the validation
-      accuracy, when the validation size is known) for two epochs in a row;
+      accuracy, when the validation size is known) for two epochs in a row,
+      and the validation accuracy is not still reaching new bests;
       without an accuracy metric, the validation
       loss has risen 20 % above its best for two epochs while the training
       loss kept falling. Fix: more regularization or data.
@@ -98,7 +99,11 @@ class GeneralizationWatch(MonitorBase):
             logs["generalization_gap"] = gap
             gaps = [h[2] - h[3] for h in self.history[-2:]]
             limit = self._gap_threshold(val)
-            if len(gaps) == 2 and min(gaps) > limit:
+            # Validation accuracy still reaching new bests is not overfitting
+            # (e.g. BatchNormalization's moving statistics catching up early on).
+            vals = [h[3] for h in self.history]
+            improving = len(vals) > 1 and vals[-1] > max(vals[:-1])
+            if len(gaps) == 2 and min(gaps) > limit and not improving:
                 self._overfit(
                     epoch,
                     gap,

@@ -10,7 +10,7 @@ Example:
 ...                           keras.layers.Dense(2, activation="softmax")])
 >>> model.compile(keras.optimizers.SGD(1e-7), "sparse_categorical_crossentropy")
 >>> monitor = UpdateRatioMonitor(verbose=0)
->>> _ = model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[monitor])
+>>> _ = model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[monitor])
 >>> monitor.findings[0].check
 'update_ratio'
 """
@@ -44,7 +44,8 @@ class UpdateRatioMonitor(MonitorBase):
 
     Writes `update_ratio/<layer>` (median over the sampled batches) and
     `update_ratio` (median over layers) to the epoch `logs`. Check:
-    `update_ratio`.
+    `update_ratio`, from the second epoch on (the first only logs: a layer
+    started near zero has huge relative updates at first).
 
     Args:
         samples: Batches sampled per epoch. Defaults to `2`.
@@ -131,7 +132,9 @@ class UpdateRatioMonitor(MonitorBase):
             for name, value in medians.items():
                 logs[f"update_ratio/{name}"] = value
             logs["update_ratio"] = float(np.median(list(medians.values())))
-        for name, value in medians.items():
+        # The first epoch only logs: a layer started near zero (an output layer
+        # initialized at the class priors) has huge relative updates at first.
+        for name, value in medians.items() if epoch > 0 else ():
             if value > self.high or value < self.low:
                 high = value > self.high
                 self.find(
