@@ -36,7 +36,7 @@ def _check_x(x_train, kind):
     return x
 
 
-def _safe_variance(var, mean):
+def _safe_variance(var, mean, shared_unit):
     """Variance with constant features set to 1, so they are only centered.
 
     `keras.layers.Normalization.adapt` divides by max(std, 1e-7): a pixel that
@@ -46,9 +46,10 @@ def _safe_variance(var, mean):
     var = np.array(var, dtype="float64")
     constant = var <= (1e-6 * np.maximum(1.0, np.abs(mean))) ** 2
     var[constant] = 1.0
-    if (~constant).any():
-        # A nearly constant feature (a pixel set in 1 training image of 1,000)
-        # would be scaled up ~30x more than a typical one; cap that at 10x.
+    if shared_unit and (~constant).any():
+        # Pixels (and sequence steps) share one unit: a nearly constant pixel
+        # (set in 1 training image of 1,000) would be scaled up ~30x more than a
+        # typical one; cap that at 10x. Tabular features keep their own scales.
         var[~constant] = np.maximum(var[~constant], 1e-2 * var[~constant].mean())
     return var
 
@@ -62,7 +63,8 @@ def preprocessing_layer(
     preprocessing and is fed raw data. Statistics come from `x_train` only
     (the recipe: never from validation or test data). Features that are
     constant in `x_train` get scale 1 (they are centered, never divided by ~0),
-    and no feature is scaled up more than 10x the typical feature.
+    and in images or sequences no pixel is scaled up more than 10x the
+    typical pixel (flat tabular features keep their own scales).
 
     Kinds:
     - `"center"`: subtract the per-feature mean (the recipe's default advice).
@@ -150,7 +152,7 @@ def preprocessing_layer(
     if kind in ("center", "mean_image"):
         var = np.ones_like(mean)
     else:
-        var = _safe_variance(x.var(axis=reduce), mean)
+        var = _safe_variance(x.var(axis=reduce), mean, shared_unit=x.ndim > 2)
     return keras.layers.Normalization(
         axis=axis,
         mean=mean.astype("float32"),

@@ -101,3 +101,22 @@ def test_bad_inputs():
         recipes.preprocessing_layer("pca", np.ones((5, 2, 2, 1)))
     with pytest.raises(TypeError, match="numeric"):
         recipes.preprocessing_layer("center", np.array([["a", "b"], ["c", "d"]]))
+
+
+def test_tabular_features_of_very_different_scales_all_get_unit_std():
+    data = recipes.datasets.load("breast_cancer")  # areas ~1e3, smoothness ~1e-2
+    out = np.asarray(
+        recipes.preprocessing_layer("standardize", data.x_train)(data.x_train)
+    )
+    np.testing.assert_allclose(out.std(0), 1, atol=1e-3)
+
+
+def test_a_nearly_constant_pixel_is_not_blown_up(rng):
+    x = rng.normal(8.0, 4.0, size=(1000, 4, 4, 1)).astype("float32")
+    x[:, 0, 0, 0] = 0.0
+    x[0, 0, 0, 0] = 1.0  # set in one training image only
+    layer = recipes.preprocessing_layer("standardize", x)
+    unseen = np.zeros((1, 4, 4, 1), "float32")
+    unseen[0, 0, 0, 0] = 16.0
+    # plain standardization would give 16 / 0.03 = 500
+    assert abs(float(np.asarray(layer(unseen))[0, 0, 0, 0])) < 50
