@@ -7,8 +7,15 @@ validation accuracy) with each suggested rate (every rule) and with each rate
 of the grid {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1}. Target: the suggested
 rate's mean validation accuracy >= 98 % of the best grid rate's.
 
-Also times `recipes.preflight` on digits with `build_mlp` (cold: a fresh
-model and process-warm Keras, median of 3).
+Settings (the box has 2 cores shared by several developers): batch 128 for
+the range test and training, at most 20 epochs on digits and 15 on MNIST-1D,
+EarlyStopping(patience=4) on validation accuracy, the best epoch's accuracy
+counts; both models have two hidden layers of 256 units; one TensorFlow
+thread. Each (data, model, optimizer, seed) trains one model, reset to the
+same initial weights and a fresh optimizer state for every rate.
+
+Also times `recipes.preflight` on digits with `build_mlp` at its defaults (a
+fresh model each time, after one warm-up call; median of 3).
 
 Run: nice -n 10 python benchmarks/lr_finder.py  [--quick]
 Writes benchmarks/results/lr_finder.json (runs are cached there, so a rerun
