@@ -5,7 +5,7 @@ Example:
 >>> from callbacks import GeneralizationWatch
 >>> watch = GeneralizationWatch(verbose=0)
 >>> watch.on_train_begin()
->>> for epoch in range(2):
+>>> for epoch in range(3):
 ...     watch.on_epoch_end(epoch, {"loss": 0.1, "accuracy": 1.0,
 ...                                "val_loss": 2.0, "val_accuracy": 0.6})
 >>> watch.findings[0].check
@@ -26,7 +26,7 @@ class GeneralizationWatch(MonitorBase):
 
     - `overfitting` (warning): training accuracy exceeds validation accuracy
       by more than `max_gap` (plus two standard errors of the validation
-      accuracy, when the validation size is known) for two epochs in a row,
+      accuracy, when the validation size is known) for three epochs in a row,
       and the validation accuracy is not still reaching new bests;
       without an accuracy metric, the validation
       loss has risen 20 % above its best for two epochs while the training
@@ -97,13 +97,13 @@ class GeneralizationWatch(MonitorBase):
                 (float(logs["loss"]), float(logs["val_loss"]), train, val)
             )
             logs["generalization_gap"] = gap
-            gaps = [h[2] - h[3] for h in self.history[-2:]]
+            gaps = [h[2] - h[3] for h in self.history[-3:]]
             limit = self._gap_threshold(val)
             # Validation accuracy still reaching new bests is not overfitting
             # (e.g. BatchNormalization's moving statistics catching up early on).
             vals = [h[3] for h in self.history]
             improving = len(vals) > 1 and vals[-1] > max(vals[:-1])
-            if len(gaps) == 2 and min(gaps) > limit and not improving:
+            if len(gaps) == 3 and min(gaps) > limit and not improving:
                 self._overfit(
                     epoch,
                     gap,

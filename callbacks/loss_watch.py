@@ -29,8 +29,9 @@ class LossWatch(MonitorBase):
     """Reads the epoch training loss the way the lecture says to babysit it.
 
     - `nan_loss` (error): the loss or a weight is NaN/inf. Checked first.
-    - `diverging_loss` (error): the loss climbs above 1.5x its best value or
-      above 3x the chance level ln(C): the learning rate is too high.
+    - `diverging_loss` (error): the loss climbs above 1.5x its best value,
+      undoing over half of the progress since the first epoch, or above 3x
+      the chance level ln(C): the learning rate is too high.
     - `stalled_loss` (warning): after two epochs the loss has not moved by
       `min_delta` from the first epoch, or sits at the chance level ln(C):
       learning rate too low, bad initialization or a dead network. A run
@@ -186,7 +187,13 @@ class LossWatch(MonitorBase):
         if chance is not None and loss > 3 * chance:
             value, threshold = loss, 3 * chance
             why = f"is {loss:.3g}, over 3x the chance level ln(C)={chance:.3g}"
-        elif best is not None and loss > 1.5 * best:
+        elif (
+            best is not None
+            and loss > 1.5 * best
+            # a rise that undoes a real part of the progress, not noise on a
+            # loss already near zero
+            and loss - best > 0.5 * (self.losses[0] - best)
+        ):
             value, threshold = loss, 1.5 * best
             why = f"rose from its best {best:.3g} to {loss:.3g}"
         else:

@@ -155,3 +155,22 @@ def test_a_large_l2_penalty_is_not_divergence():
     watch = LossWatch(verbose=0)
     model.fit(x, y, epochs=2, batch_size=64, verbose=0, callbacks=[watch])
     assert "diverging_loss" not in [f.check for f in watch.findings]
+
+
+def test_noise_on_a_loss_near_zero_is_not_divergence():
+    assert "diverging_loss" not in drive(LossWatch(verbose=0), [2.3, 0.5, 0.05, 0.08])
+    # climbing back over half of the progress is
+    assert "diverging_loss" in drive(LossWatch(verbose=0), [2.3, 0.5, 0.05, 1.5])
+
+
+def test_early_gap_while_validation_still_improves_is_not_overfitting():
+    # BatchNormalization's moving statistics lag at first: val accuracy is low
+    # but climbing
+    found = drive(
+        GeneralizationWatch(verbose=0),
+        [0.5, 0.2, 0.1, 0.05],
+        accuracy=[0.9, 0.97, 0.99, 1.0],
+        val_loss=[2.0, 1.5, 1.0, 0.6],
+        val_accuracy=[0.3, 0.5, 0.7, 0.8],
+    )
+    assert "overfitting" not in found
