@@ -211,6 +211,8 @@ def main():
             "batch_size": BATCH,
             "epochs": epochs,
             "patience": PATIENCE,
+            "hidden_units": list(HIDDEN),
+            "tf_threads": 1,
             "seeds": list(seeds),
             "grid": list(GRID),
         },
