@@ -11,8 +11,8 @@ import numpy as np
 TASKS = ("classification", "binary", "regression")
 
 
-def check_x(x, name="x", input_shape=None):
-    """Returns `x` as a float array after checking it is numeric and finite."""
+def as_numeric(x, name="x"):
+    """Returns `x` as a numpy array, or a TypeError if it is not numeric."""
     try:
         arr = np.asarray(x)
     except Exception as e:  # ragged lists and the like
@@ -27,6 +27,12 @@ def check_x(x, name="x", input_shape=None):
             f"`{name}` must be a numeric array; convert it with "
             f"np.asarray({name}, dtype='float32'). Received: {name}.dtype={arr.dtype}"
         )
+    return arr
+
+
+def check_x(x, name="x", input_shape=None):
+    """Returns `x` as a float array after checking it is numeric and finite."""
+    arr = as_numeric(x, name)
     if arr.ndim < 2 or len(arr) == 0:
         raise ValueError(
             f"`{name}` must be a non-empty array shaped (num_examples, ...). "

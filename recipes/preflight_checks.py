@@ -10,6 +10,7 @@ import numpy as np
 
 from recipes import _checks_data as data_checks
 from recipes import _checks_model as model_checks
+from recipes import _validate
 from recipes._checks_model import Context
 
 CHECKS = {
@@ -234,20 +235,7 @@ def prior_loss(ctx):
 
 
 def _array(value, name):
-    try:
-        arr = np.asarray(value)
-    except Exception as e:
-        raise TypeError(
-            f"`{name}` must be a numeric array. Received: {name}={e}"
-        ) from None
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
-    ):
-        raise TypeError(
-            f"`{name}` must be numeric; convert it with np.asarray({name}, "
-            f"dtype='float32'). Received: {name}.dtype={arr.dtype}"
-        )
-    return arr
+    return _validate.as_numeric(value, name)
 
 
 def validate(model, x, y, validation_data=None, test_data=None):
