@@ -34,8 +34,9 @@ def check_choice(name, value, choices):
         )
 
 
-def check_positive(name, value, integer=False, allow_zero=False):
-    """Raises a TypeError/ValueError unless `value` is a positive number."""
+def check_positive(name, value, integer=False, allow_zero=False, below=None, what=""):
+    """Raises a TypeError/ValueError unless `value` is a positive number
+    (and, with `below`, less than it; `what` says what the number is)."""
     kinds = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds):
         kind = "an int" if integer else "a number"
@@ -43,6 +44,11 @@ def check_positive(name, value, integer=False, allow_zero=False):
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         raise ValueError(
             f"`{name}` must be a finite number > 0. Pass a positive value. "
+            f"Received: {name}={value!r}"
+        )
+    if below is not None and value >= below:
+        raise ValueError(
+            f"`{name}` is {what or 'a number'} in (0, {below:g}). "
             f"Received: {name}={value!r}"
         )
 

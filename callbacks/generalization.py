@@ -50,12 +50,7 @@ class GeneralizationWatch(MonitorBase):
 
     def __init__(self, max_gap=0.1, verbose=1, stop_on=None):
         super().__init__(verbose=verbose, stop_on=stop_on)
-        check_positive("max_gap", max_gap)
-        if max_gap >= 1:
-            raise ValueError(
-                f"`max_gap` is an accuracy difference in (0, 1). "
-                f"Received: max_gap={max_gap!r}"
-            )
+        check_positive("max_gap", max_gap, below=1, what="an accuracy difference")
         self.max_gap = max_gap
 
     def get_config(self):

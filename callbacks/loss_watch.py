@@ -54,12 +54,7 @@ class LossWatch(MonitorBase):
 
     def __init__(self, min_delta=1e-3, verbose=1, stop_on=None):
         super().__init__(verbose=verbose, stop_on=stop_on)
-        check_positive("min_delta", min_delta)
-        if min_delta >= 1:
-            raise ValueError(
-                f"`min_delta` is a relative change in (0, 1). "
-                f"Received: min_delta={min_delta!r}"
-            )
+        check_positive("min_delta", min_delta, below=1, what="a relative change")
         self.min_delta = min_delta
 
     def get_config(self):

@@ -186,16 +186,20 @@ def tune(
             f"Received: validation_split={validation_split!r}"
         )
     folds = _folds(x, y, validation_data, cv, validation_split, seed)
-    hypermodel = RecipeHyperModel(
-        builder,
-        x.shape[1:],
-        max(num_classes, 2),
-        x_train=folds[0][0],
-        y_train=folds[0][1],
-        search_space=search_space,
-        builder_kwargs=builder_kwargs,
-        seed=seed,
-    )
+
+    def make_hypermodel(space):
+        return RecipeHyperModel(
+            builder,
+            x.shape[1:],
+            max(num_classes, 2),
+            x_train=folds[0][0],
+            y_train=folds[0][1],
+            search_space=space,
+            builder_kwargs=builder_kwargs,
+            seed=seed,
+        )
+
+    hypermodel = make_hypermodel(search_space)
     root = os.path.abspath(
         os.path.join(directory or os.path.join("runs", "tuning"), project_name)
     )
@@ -214,16 +218,7 @@ def tune(
                 )
             space = _search_space.full_space(builder, specs)
             spaces.append(specs)
-            stage_model = RecipeHyperModel(
-                builder,
-                x.shape[1:],
-                max(num_classes, 2),
-                x_train=folds[0][0],
-                y_train=folds[0][1],
-                search_space=space,
-                builder_kwargs=builder_kwargs,
-                seed=seed,
-            )
+            stage_model = make_hypermodel(space)
             stage_seed = None if seed is None else int(seed) + 1000 * i
             if base_port is not None:
                 os.environ["KERASTUNER_ORACLE_PORT"] = str(int(base_port) + i)
