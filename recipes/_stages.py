@@ -210,10 +210,12 @@ class StageTuner(keras_tuner.RandomSearch):
             "seconds": seconds,
             "tuner_id": self.tuner_id,
         }
-        with open(
-            os.path.join(self.get_trial_dir(trial.trial_id), SIDE_FILE), "w"
-        ) as f:
+        # Written whole or not at all: another process (a worker finishing
+        # its last trial, the chief) may read the trial folder at any time.
+        final = os.path.join(self.get_trial_dir(trial.trial_id), SIDE_FILE)
+        with open(final + ".partial", "w") as f:
             json.dump(side, f)
+        os.replace(final + ".partial", final)
         return {
             objective.name: float(np.mean(scores)),
             "epochs_run": float(epochs_run),

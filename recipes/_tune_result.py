@@ -18,7 +18,13 @@ def _load_trials(stage_dir):
 
     trials = []
     for fname in sorted(glob.glob(os.path.join(stage_dir, "trial_*", "trial.json"))):
-        trial = Trial.load(fname)
+        try:
+            trial = Trial.load(fname)
+        except ValueError:
+            # KerasTuner's chief rewrites trial.json in place; a worker that
+            # finished early can read it mid-write. That trial is still
+            # running, so it is not part of this worker's table.
+            continue
         side_file = os.path.join(os.path.dirname(fname), _stages.SIDE_FILE)
         side = {}
         if os.path.exists(side_file):

@@ -274,3 +274,26 @@ def test_chief_and_two_workers_split_the_trials(tmp_path):
         assert (
             json.loads((tmp_path / f"{tuner_id}.json").read_text())["role"] == "worker"
         )
+
+
+def test_a_trial_file_being_written_by_another_process_is_skipped(tmp_path):
+    # A worker that finishes early reads the shared folder while the chief
+    # rewrites another trial's trial.json: that trial must not crash the table.
+    from keras_tuner.engine.trial import Trial
+    from keras_tuner.engine.hyperparameters import HyperParameters
+
+    from recipes import _stages
+    from recipes._tune_result import _load_trials
+
+    done = tmp_path / "trial_0"
+    done.mkdir()
+    Trial(HyperParameters(), trial_id="0", status="COMPLETED").save(
+        str(done / "trial.json")
+    )
+    (done / _stages.SIDE_FILE).write_text(json.dumps({"epochs_run": 3}))
+    busy = tmp_path / "trial_1"
+    busy.mkdir()
+    (busy / "trial.json").write_text("")  # mid-write
+
+    loaded = _load_trials(str(tmp_path))
+    assert [(t.trial_id, side) for t, side in loaded] == [("0", {"epochs_run": 3})]
