@@ -279,8 +279,8 @@ def test_chief_and_two_workers_split_the_trials(tmp_path):
 def test_a_trial_file_being_written_by_another_process_is_skipped(tmp_path):
     # A worker that finishes early reads the shared folder while the chief
     # rewrites another trial's trial.json: that trial must not crash the table.
-    from keras_tuner.engine.trial import Trial
     from keras_tuner.engine.hyperparameters import HyperParameters
+    from keras_tuner.engine.trial import Trial
 
     from recipes import _stages
     from recipes._tune_result import _load_trials
