@@ -127,7 +127,7 @@ def run_keras(data, make, seed, max_epochs, target):
         verbose=0,
         callbacks=[
             keras.callbacks.EarlyStopping(
-                monitor="val_accuracy", patience=20, restore_best_weights=True
+                monitor="val_accuracy", patience=PATIENCE, restore_best_weights=True
             )
         ],
     )

@@ -74,7 +74,8 @@ class ProbeMonitor(MonitorBase):
 
     def _run(self, epoch, logs):
         acts = self.probe.activations(epoch)
-        if not all(np.isfinite(a).all() for a in acts):
+        finite = self.probe.weights_finite
+        if not finite or not all(np.isfinite(a).all() for a in acts):
             self._broken = True
             self.find(
                 "nan_loss",
