@@ -3,8 +3,11 @@ each recommendation switched off in turn, plus scikit-learn baselines, and the
 lecture's initialization experiment.
 
 Run:  python benchmarks/recipe_ablation.py [--quick] [--part digits|mnist1d|init]
+                                          [--row TEXT ...]
 Each part writes benchmarks/results/recipe_ablation_<part>.json (parts can run in
-parallel); every run prints the markdown tables of all parts measured so far.
+parallel; with --row, processes measuring different rows of one part merge into
+its JSON, as long as the protocol and builder defaults are the same); every run
+prints the markdown tables of all parts measured so far.
 
 Training protocol (every Keras row): the optimizer as configured, batch 64, up to
 300 epochs, EarlyStopping on val_accuracy (patience 40, best weights restored),
@@ -14,6 +17,7 @@ test set), and the scikit-learn baselines use the same splits.
 """
 
 import argparse
+import fcntl
 import json
 import os
 import time
@@ -174,13 +178,40 @@ def median(rows, key):
     return float(np.median(vals)) if vals else None
 
 
-def ablation(name, seeds, max_epochs):
+def protocol(max_epochs):
+    """What a row's numbers depend on besides its own setup: rows measured
+    under another protocol (or other builder defaults) are never merged."""
+    import inspect
+
+    def defaults(fn):
+        return {
+            k: repr(p.default)
+            for k, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+
+    return dict(
+        batch_size=64,
+        max_epochs=max_epochs,
+        patience=PATIENCE,
+        build_mlp=defaults(recipes.build_mlp),
+        build_cnn=defaults(recipes.build_cnn),
+    )
+
+
+def _wanted(label, only):
+    return only is None or any(o.lower() in label.lower() for o in only)
+
+
+def ablation(name, seeds, max_epochs, only=None):
     splits = {s: datasets.load(name, seed=s) for s in seeds}
     data = splits[seeds[0]]
     target = 0.95 if name == "digits" else 0.7
     prior = float(np.log(data.num_classes))
     rows = {}
     for label in configs(data):
+        if not _wanted(label, only):
+            continue
         runs = [
             run_keras(splits[s], configs(splits[s])[label], s, max_epochs, target)
             for s in seeds
@@ -201,11 +232,18 @@ def ablation(name, seeds, max_epochs):
             f"  {name:8s} {label:45s} test {rows[label]['test_accuracy']:.4f}",
             flush=True,
         )
-    sk = [run_sklearn(splits[s], s) for s in seeds]
-    for label in sk[0]:
-        runs = [r[label] for r in sk]
-        rows[label] = dict(runs=runs, test_accuracy=median(runs, "test_accuracy"))
-    return dict(dataset=name, prior_loss=prior, target_val_accuracy=target, rows=rows)
+    if _wanted("sklearn", only):
+        sk = [run_sklearn(splits[s], s) for s in seeds]
+        for label in sk[0]:
+            runs = [r[label] for r in sk]
+            rows[label] = dict(runs=runs, test_accuracy=median(runs, "test_accuracy"))
+    return dict(
+        dataset=name,
+        prior_loss=prior,
+        target_val_accuracy=target,
+        protocol=protocol(max_epochs),
+        rows=rows,
+    )
 
 
 def activation_stats(depth=10, width=256, n=1000):
@@ -266,13 +304,31 @@ def fmt(v, spec=".4f"):
     return "n/a" if v is None else format(v, spec)
 
 
-def measure(part, seeds, quick):
+def measure(part, seeds, quick, only=None):
     if part == "init":
         return dict(
             init_activation_std=activation_stats(),
             deep_relu_30=deep_relu(seeds, 2 if quick else 30),
         )
-    return ablation(part, seeds, 3 if quick else 300)
+    return ablation(part, seeds, 3 if quick else 300, only)
+
+
+def merge(path, out):
+    """Adds the rows of `out` to the part saved at `path`, if measured under
+    the same protocol; rows of another protocol are dropped (and said so)."""
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        old = json.load(f)
+    if old.get("protocol") != out["protocol"] or old.get("seeds") != out["seeds"]:
+        print(f"  {path}: other protocol or seeds; its rows are dropped", flush=True)
+        return out
+    rows = dict(old["rows"])
+    rows.update(out["rows"])
+    order = list(old["rows"]) + [k for k in out["rows"] if k not in old["rows"]]
+    merged = dict(old, rows={k: rows[k] for k in order})
+    merged["seconds"] = old.get("seconds", 0) + out["seconds"]
+    return merged
 
 
 def print_tables(results):
@@ -328,18 +384,29 @@ def main():
         action="append",
         help="what to measure (repeatable). Defaults to all.",
     )
+    parser.add_argument(
+        "--row",
+        action="append",
+        help="measure only the rows whose label contains this text (repeatable; "
+        "'sklearn' for the baselines) and merge them into the part's JSON, so "
+        "several processes can share the 2 cores. Defaults to every row.",
+    )
     args = parser.parse_args()
     seeds = [0] if args.quick else [0, 1, 2]
     results = {}
     for part in args.part or PARTS:
         t0 = time.time()
-        out = measure(part, seeds, args.quick)
+        out = measure(part, seeds, args.quick, args.row)
         out.update(seeds=seeds, seconds=time.time() - t0)
-        results[part] = out
         if not args.quick:
             os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-            with open(RESULTS.format(part), "w") as f:
-                json.dump(out, f, indent=1)
+            with open(RESULTS.format(part) + ".lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # other --row processes
+                if args.row and part != "init":
+                    out = merge(RESULTS.format(part), out)
+                with open(RESULTS.format(part), "w") as f:
+                    json.dump(out, f, indent=1)
+        results[part] = out
         print(f"({part}: {out['seconds']:.0f} s)", flush=True)
     if not args.quick:  # show every part measured so far
         for part in PARTS:
