@@ -16,3 +16,16 @@ def test_readme_has_the_three_commands():
     assert 'pip install -e ".[dev]"' in text
     assert "python -m pytest" in text
     assert len(recipes.recommendations()) >= 6
+
+
+def test_readme_has_no_pasted_tensorflow_log_lines():
+    # Benchmark tables are pasted from script output; TensorFlow's C++ log
+    # lines ("E0000 00:00:... cuInit") must not come along.
+    import re
+
+    pasted = [
+        line
+        for line in README.read_text().splitlines()
+        if re.match(r"^[EIWF]\d{4} \d\d:\d\d:", line)
+    ]
+    assert pasted == []
