@@ -3,7 +3,7 @@ each recommendation switched off in turn, plus scikit-learn baselines, and the
 lecture's initialization experiment.
 
 Run:  python benchmarks/recipe_ablation.py [--quick] [--part digits|mnist1d|init]
-                                          [--row TEXT ...]
+                                          [--row TEXT ...] [--tables]
 Each part writes benchmarks/results/recipe_ablation_<part>.json (parts can run in
 parallel; with --row, processes measuring different rows of one part merge into
 its JSON, as long as the protocol and builder defaults are the same); every run
@@ -331,6 +331,14 @@ def merge(path, out):
     return merged
 
 
+def _group(label):
+    """Table order: the recipe, the naive setup, each switch-off, sklearn."""
+    for rank, start in enumerate(("recipe", "naive", "- ")):
+        if label.startswith(start):
+            return rank
+    return 3
+
+
 def print_tables(results):
     for part in ("digits", "mnist1d"):
         block = results.get(part)
@@ -345,7 +353,8 @@ def print_tables(results):
             f"{block['target_val_accuracy']:.0%} val acc | epochs run |"
         )
         print("|---|---|---|---|---|")
-        for label, r in block["rows"].items():
+        for label in sorted(block["rows"], key=_group):
+            r = block["rows"][label]
             print(
                 f"| {label} | {fmt(r['test_accuracy'])} | "
                 f"{fmt(r.get('initial_loss'))} | "
@@ -391,10 +400,15 @@ def main():
         "'sklearn' for the baselines) and merge them into the part's JSON, so "
         "several processes can share the 2 cores. Defaults to every row.",
     )
+    parser.add_argument(
+        "--tables",
+        action="store_true",
+        help="print the tables of the saved JSON files; measures nothing.",
+    )
     args = parser.parse_args()
     seeds = [0] if args.quick else [0, 1, 2]
     results = {}
-    for part in args.part or PARTS:
+    for part in () if args.tables else args.part or PARTS:
         t0 = time.time()
         out = measure(part, seeds, args.quick, args.row)
         out.update(seeds=seeds, seconds=time.time() - t0)
@@ -408,7 +422,7 @@ def main():
                     json.dump(out, f, indent=1)
         results[part] = out
         print(f"({part}: {out['seconds']:.0f} s)", flush=True)
-    if not args.quick:  # show every part measured so far
+    if not args.quick or args.tables:  # show every part measured so far
         for part in PARTS:
             if part not in results and os.path.exists(RESULTS.format(part)):
                 with open(RESULTS.format(part)) as f:
