@@ -9,7 +9,10 @@ machine is shared (wall-clock times drift by tens of percent between fits):
    `Babysitter()` at its defaults run back to back (order alternating between
    repeats); the ratio of their steady-state seconds per epoch (epochs after
    the first, so graph tracing is excluded) is taken per pair, and the median
-   over repeats is reported.
+   over repeats is reported. Each repeat also fits the baseline a second
+   time: the ratio of the two baseline fits (an A/A control, which would be
+   1.000x on a quiet machine) shows how much of the Babysitter's ratio is
+   noise.
 2. The same ratio in process CPU time (`time.process_time`, all threads):
    other tenants of the machine stretch wall time but barely our CPU time.
 3. Time inside the callback's own hooks (every hook is wrapped with a
@@ -24,6 +27,8 @@ Budget: 1.02x. Results go to `benchmarks/results/babysitter_overhead.json`.
 Usage:
 
     python benchmarks/babysitter_overhead.py [--epochs 6] [--repeats 7]
+
+(about 20 minutes on 2 cores).
 """
 
 import argparse
@@ -144,6 +149,7 @@ def main():
     x = rng.normal(size=(args.samples, 784)).astype("float32")
     y = np.argmax(x @ rng.normal(size=(784, 10)), axis=1).astype("int32")
     pairs, cpu_pairs, base_epochs = [], [], []
+    control, cpu_control = [], []
     hook = {name: [] for name in VARIANTS}
     once = {name: [] for name in VARIANTS}
 
@@ -158,16 +164,23 @@ def main():
         )
 
     for r in range(args.repeats):
-        order = ["baseline", "Babysitter"][:: 1 if r % 2 == 0 else -1]
+        names = ["baseline", "Babysitter", "baseline again"]
+        order = names[r % 3 :] + names[: r % 3]  # each fit takes each position
         run = {}
         for name in order:
-            cb = VARIANTS[name]() if name != "baseline" else None
+            cb = VARIANTS["Babysitter"]() if name == "Babysitter" else None
             run[name] = fit_once(x, y, args.epochs, r, cb)
         base = run["baseline"][0]
         base_epochs.append(base)
         pairs.append(run["Babysitter"][0] / base)
         cpu_pairs.append(run["Babysitter"][3] / run["baseline"][3])
-        print(f"repeat {r} baseline: {base:.2f} s/epoch", flush=True)
+        control.append(run["baseline again"][0] / base)
+        cpu_control.append(run["baseline again"][3] / run["baseline"][3])
+        print(
+            f"repeat {r} baseline: {base:.2f} s/epoch, again "
+            f"{run['baseline again'][0]:.2f} s/epoch",
+            flush=True,
+        )
         record("Babysitter", r, run["Babysitter"], base)
         if r >= args.monitor_repeats:
             continue
@@ -192,7 +205,10 @@ def main():
         "baseline_seconds_per_epoch": base_epochs,
         "babysitter_paired_ratios": pairs,
         "babysitter_paired_cpu_ratios": cpu_pairs,
+        "control_paired_ratios": control,
+        "control_paired_cpu_ratios": cpu_control,
         "babysitter_ratio_median": float(np.median(pairs)),
+        "control_ratio_median": float(np.median(control)),
         "babysitter_cpu_ratio_median": float(np.median(cpu_pairs)),
         "hook_share": hook,
         "one_time_seconds": once,
@@ -201,10 +217,23 @@ def main():
         first = name == "Babysitter"
         wall = f"{np.median(pairs):.3f}x" if first else "-"
         cpu = f"{np.median(cpu_pairs):.3f}x" if first else "-"
+        if not hook[name]:  # --monitor-repeats 0
+            continue
         print(
             f"| {name} | {wall} | {cpu} | {100 * np.median(hook[name]):.2f} % "
             f"| {np.median(once[name]):.2f} |"
         )
+    print(
+        f"| (A/A control: baseline fitted again) | {np.median(control):.3f}x "
+        f"| {np.median(cpu_control):.3f}x | - | - |"
+    )
+    for label, ratios in (
+        ("Babysitter / baseline, wall", pairs),
+        ("Babysitter / baseline, CPU", cpu_pairs),
+        ("baseline again / baseline, wall", control),
+        ("baseline again / baseline, CPU", cpu_control),
+    ):
+        print(f"{label}: " + ", ".join(f"{v:.3f}" for v in ratios))
     out = os.path.join(os.path.dirname(__file__), "results", "babysitter_overhead.json")
     with open(out, "w") as fh:
         json.dump(result, fh, indent=1)
