@@ -9,7 +9,7 @@ import numpy as np
 
 from callbacks import Finding
 
-RULES = ("minimum", "steepest", "steepest_capped")
+RULES = ("minimum", "steepest", "steepest_capped", "valley")
 
 
 @dataclasses.dataclass
@@ -23,8 +23,10 @@ class LRFinderResult:
         suggested_learning_rate: The rate to train with (by `rule`).
         suggestions: Dict of every rule -> its rate: `"minimum"` (a tenth
             of the rate at the smoothed loss's minimum), `"steepest"` (where
-            the smoothed loss falls fastest) and `"steepest_capped"` (the
-            steepest, but at most a third of the minimum's rate).
+            the smoothed loss falls fastest), `"steepest_capped"` (the
+            steepest, but at most a third of the minimum's rate) and
+            `"valley"` (fastai's default: halfway along the longest stretch
+            over which the smoothed loss keeps falling).
         rule: The rule that picked `suggested_learning_rate`.
         stop_reason: `"diverged"`, `"nan"` or `"max_lr"`.
         findings: `callbacks.Finding`s when the curve is not trustworthy.
@@ -72,20 +74,39 @@ class LRFinderResult:
         matplotlib.use("Agg")
         from matplotlib import pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(5.6, 3.8), dpi=100)
+        fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
         ax.plot(self.learning_rates, self.losses, color="0.75", lw=0.8, label="raw")
         ax.plot(self.learning_rates, self.smoothed_losses, lw=1.6, label="smoothed")
         ax.set_xscale("log")
-        s = self.smoothed_losses
-        ax.set_ylim(0.95 * s.min(), min(s.max(), 2.5 * s[0]) * 1.05)
+        s, raw = self.smoothed_losses, self.losses[np.isfinite(self.losses)]
+        low = min(s.min(), raw.min()) if raw.size else s.min()
+        ax.set_ylim(0.95 * low, min(s.max(), 2.5 * s[0]) * 1.05)
+        best = self.learning_rates[int(np.argmin(s))]
+        ax.axvline(best, color="0.5", lw=0.8, label=f"loss minimum {best:.2g}")
+        styles = {  # rule -> (line style, colour)
+            "minimum": (":", "C4"),
+            "steepest": ("--", "C5"),
+            "steepest_capped": ("-.", "C1"),
+            "valley": ((0, (5, 1, 1, 1)), "C2"),
+        }
+        labels = {"minimum": "minimum / 10"}
         for name, rate in self.suggestions.items():
-            style = "-" if name == self.rule else ":"
-            ax.axvline(rate, ls=style, color="C3", label=f"{name} {rate:.2g}")
+            chosen = name == self.rule
+            ls, color = styles.get(name, (":", "C6"))
+            ax.axvline(
+                rate,
+                ls="-" if chosen else ls,
+                lw=2.0 if chosen else 1.2,
+                color="C3" if chosen else color,
+                label=f"{labels.get(name, name)} {rate:.2g}"
+                + (" (used)" if chosen else ""),
+                zorder=3 if chosen else 2,
+            )
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel("training loss")
         ax.set_title("learning-rate range test")
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7.5, loc="upper left", framealpha=0.9)
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)
@@ -111,7 +132,27 @@ def _suggest(lrs, smooth):
     else:
         out["steepest"] = out["minimum"]
     out["steepest_capped"] = min(out["steepest"], float(lrs[best] / 3))
+    out["valley"] = float(lrs[_valley(smooth)])
     return out
+
+
+def _valley(smooth):
+    """Index halfway along the longest decreasing run of the curve.
+
+    fastai's `valley` rule: `length[i]` is the length of the longest
+    subsequence that decreases and ends at step i; the valley is the
+    `length[end]` steps before the first step with the longest one.
+    """
+    smooth = np.asarray(smooth)
+    length = np.ones(len(smooth), dtype=int)
+    for i in range(1, len(smooth)):
+        higher = smooth[:i] > smooth[i]
+        if higher.any():
+            length[i] = 1 + length[:i][higher].max()
+    end = int(np.argmax(length))
+    start = max(0, end - int(length[end]))
+    third = (end - start) / 3
+    return min(end, start + int(third) + int(third / 2))
 
 
 def _check_args(min_lr, max_lr, num_steps, batch_size, smoothing, diverge, rule):

@@ -48,6 +48,19 @@ def test_sweep_stops_on_divergence_and_suggests_a_rate(rng):
     assert "suggested_learning_rate" in str(result)
 
 
+def test_valley_is_halfway_down_the_longest_descent_despite_a_bump():
+    from recipes.lr_finder import _valley
+
+    # flat for 10 steps, falls over steps 10..29 (one upward blip at 20), rises
+    curve = np.concatenate([np.full(10, 5.0), np.linspace(4.9, 1.0, 20), [2, 4, 8]])
+    curve[20] = curve[18]
+    assert 16 <= _valley(curve) <= 23
+    # a short early dip loses to the long descent that follows
+    dip = np.concatenate([[3.0, 2.0, 3.0], np.linspace(2.9, 0.5, 30), [1.0]])
+    assert 10 <= _valley(dip) <= 25
+    assert _valley(np.array([1.0, 2.0, 3.0])) == 0  # never falls: the first step
+
+
 def test_model_and_optimizer_left_exactly_as_found(rng):
     model, x, y = _problem(rng)
     model.fit(x, y, epochs=1, batch_size=64, verbose=0)  # optimizer has state
