@@ -14,14 +14,17 @@ converged after 15: a rate comparison there measures speed, not the end
 point); EarlyStopping watches validation accuracy and the best epoch's
 accuracy counts; both models have two hidden layers of 256 units; one TensorFlow
 thread. Each (data, model, optimizer, seed) trains one model, reset to the
-same initial weights and a fresh optimizer state for every rate.
+same initial weights, a fresh optimizer state and the same random state (so
+the same batch order and dropout masks) for every rate: the rates of one seed
+are compared on paired runs, which takes that noise out of the comparison.
 
 Also times `recipes.preflight` on digits with `build_mlp` at its defaults (a
 fresh model each time, after one warm-up call; median of 3).
 
-Run: nice -n 10 python benchmarks/lr_finder.py  [--quick]
+Run: nice -n 10 python benchmarks/lr_finder.py  [--quick] [--setting TEXT ...]
 Writes benchmarks/results/lr_finder.json (runs are cached there, so a rerun
-only trains what is missing).
+only trains what is missing; processes given different --setting parts can
+run side by side, then a run without --setting prints the whole table).
 """
 
 import os
@@ -29,6 +32,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import argparse  # noqa: E402
+import fcntl  # noqa: E402
 import json  # noqa: E402
 import pathlib  # noqa: E402
 import statistics  # noqa: E402
@@ -93,15 +97,17 @@ class Trainer:
     without re-tracing the train step (the box has 2 shared cores)."""
 
     def __init__(self, kind, data, optimizer, seed):
-        self.data = data
+        self.data, self.seed = data, seed
         self.model = make_model(kind, data, optimizer, 1e-3, seed)
         opt = self.model.optimizer
         opt.build(self.model.trainable_variables)
-        self.start = self.model.get_weights(), [v.numpy() for v in opt.variables]
+        # every variable, the dropout layers' seed states too
+        self.start = [v.numpy() for v in (*self.model.variables, *opt.variables)]
 
     def reset(self, rate):
-        self.model.set_weights(self.start[0])
-        for v, value in zip(self.model.optimizer.variables, self.start[1]):
+        keras.utils.set_random_seed(self.seed)  # same batch order for every rate
+        variables = (*self.model.variables, *self.model.optimizer.variables)
+        for v, value in zip(variables, self.start):
             v.assign(value)
         self.model.optimizer.learning_rate = float(rate)
 
@@ -138,34 +144,69 @@ def time_preflight(repeats=3):
     return {"median_s": statistics.median(times), "max_s": max(times)}, report
 
 
+def _protocol(name, epochs):
+    return f"e{epochs[name]}p{PATIENCE[name]}b{BATCH}paired"
+
+
 def _key(name, kind, opt, seed, rate, epochs):
     """Cache key of one training run; the protocol is part of it."""
-    return (
-        f"{name}|{kind}|{opt}|{seed}|{rate:.6g}|"
-        f"e{epochs[name]}p{PATIENCE[name]}b{BATCH}"
-    )
+    return f"{name}|{kind}|{opt}|{seed}|{rate:.6g}|{_protocol(name, epochs)}"
+
+
+def _current(runs, epochs):
+    """The cached runs of this protocol; those of another are dropped."""
+    return {
+        k: v
+        for k, v in runs.items()
+        if k.count("|") == 5 and k.endswith(_protocol(k.split("|")[0], epochs))
+    }
+
+
+def _save(path, runs, epochs, **fields):
+    """Merges `runs` into the JSON at `path` under a file lock (several
+    processes may measure different settings) and writes `fields`."""
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cache = json.loads(path.read_text()) if path.exists() else {}
+        saved = _current(cache.get("runs", {}), epochs)
+        runs.update({k: v for k, v in saved.items() if k not in runs})
+        cache.update(fields, runs=runs)
+        tmp = path.with_name(path.name + ".partial")
+        tmp.write_text(json.dumps(cache, indent=1))
+        os.replace(tmp, path)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="1 seed, digits, 3 ep")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        help="train only the settings whose 'data/model/optimizer' contains this "
+        "text (repeatable), e.g. mnist1d/build_mlp; runs merge into the JSON, so "
+        "processes can share the cores; a run with no --setting prints the table.",
+    )
     args = parser.parse_args()
     seeds = (0,) if args.quick else (0, 1, 2)
     sets = ("digits",) if args.quick else ("digits", "mnist1d")
     epochs = {k: 3 for k in EPOCHS} if args.quick else EPOCHS
     out_path = OUT.with_name("lr_finder_quick.json") if args.quick else OUT
     cache = json.loads(out_path.read_text()) if out_path.exists() else {}
-    runs = {k: v for k, v in cache.get("runs", {}).items() if k.count("|") == 5}
-    timing, report = time_preflight(1 if args.quick else 3)
-    print(
-        f"preflight on digits with build_mlp: median {timing['median_s']:.2f} s, "
-        f"max {timing['max_s']:.2f} s, passed={report.passed}"
-    )
+    runs = _current(cache.get("runs", {}), epochs)
+    if not args.setting:
+        timing, report = time_preflight(1 if args.quick else 3)
+        print(
+            f"preflight on digits with build_mlp: median {timing['median_s']:.2f} "
+            f"s, max {timing['max_s']:.2f} s, passed={report.passed}"
+        )
     rows = []
     for name in sets:
         data = recipes.datasets.load(name)
         for kind in ("build_mlp", "plain_keras"):
             for opt in ("adam", "sgd"):
+                label = f"{name}/{kind}/{opt}"
+                if args.setting and not any(t in label for t in args.setting):
+                    continue
                 suggested = {r: [] for r in RULES}
                 for seed in seeds:
                     keras.backend.clear_session()
@@ -187,8 +228,7 @@ def main():
                             runs[key] = trainer.train(
                                 rate, epochs[name], PATIENCE[name]
                             )
-                            cache["runs"] = runs
-                            out_path.write_text(json.dumps(cache, indent=1))
+                            _save(out_path, runs, epochs)
 
                 def acc(rates, name=name, kind=kind, opt=opt):
                     return statistics.mean(
@@ -216,7 +256,13 @@ def main():
                     }
                 rows.append(row)
                 print(json.dumps(row))
-    cache.update(
+    if args.setting:  # a part: its runs are saved; the table needs them all
+        _save(out_path, runs, epochs)
+        return
+    _save(
+        out_path,
+        runs,
+        epochs,
         rows=rows,
         preflight=timing,
         settings={
@@ -229,7 +275,6 @@ def main():
             "grid": list(GRID),
         },
     )
-    out_path.write_text(json.dumps(cache, indent=1))
     print_table(rows, timing)
 
 
