@@ -105,7 +105,11 @@ def read_npz(path):
 def load_data(path, target=None):
     """Reads `.npz` (arrays x, y, optional x_test, y_test) or `.csv`."""
     if not os.path.isfile(path):
-        raise BadInput(f"No such data file. Received: {path}")
+        raise BadInput(
+            "No such data file: check the path (relative paths start from the "
+            "current folder); give a .csv with a header row or a .npz with "
+            f"arrays x and y. Received: {path}"
+        )
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npz":
         return read_npz(path)

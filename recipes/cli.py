@@ -30,7 +30,7 @@ def _add_data_args(p):
         "data",
         metavar="DATA",
         help=".npz with arrays x and y "
-        "(optionally x_test, y_test), or .csv with --target",
+        "(optionally x_test, y_test, class_names), or .csv with --target",
     )
     p.add_argument("--target", help="label column of a CSV file")
     p.add_argument(

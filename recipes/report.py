@@ -57,7 +57,12 @@ def _findings_section(stages):
             f"{epoch} | {_cell(f.layer or '')} | {_fmt(f.value)} | "
             f"{_fmt(f.threshold)} | {_cell(f.message)} | {_cell(f.suggestion)} |"
         )
-    return lines + ["", "Epochs are counted from 1, as in the figures.", ""]
+    return lines + [
+        "",
+        "Epochs are counted from 1, as in the figures (`history.csv` keeps "
+        "Keras's count from 0).",
+        "",
+    ]
 
 
 def _metrics_section(metrics):
@@ -122,7 +127,10 @@ def _recipe_section(result, state, splits):
         ),
         ("parameters", f"{model.count_params():,}"),
         ("optimizer", f"{type(model.optimizer).__name__}"),
-        ("learning rate", f"{result.learning_rate:.3g} ({state['lr_source']})"),
+        (
+            "learning rate",
+            f"{result.learning_rate:.3g} ({state['lr_source']}){result._lr_cuts()}",
+        ),
         (
             "training",
             f"{epochs} epochs of batch {state.get('batch_size')} (best validation "

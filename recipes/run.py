@@ -31,7 +31,8 @@ class BabysitResult:
             the search and the training run, in that order.
         metrics: `recipes.evaluate` on the test split (`{}` without one).
         run_dir: Path of the run folder.
-        learning_rate: The learning rate the model was trained with.
+        learning_rate: The learning rate training started with (ReduceLROnPlateau
+            may lower it; `history["learning_rate"]` has each epoch's).
         preflight: The pre-flight report, or None if skipped.
         lr_test: The learning-rate range test result, or None.
         search: The `recipes.tune` result, or None.
@@ -54,6 +55,13 @@ class BabysitResult:
         """The findings of severity "error"."""
         return [f for f in self.findings if f.severity == "error"]
 
+    def _lr_cuts(self):
+        """`", lowered to X by ReduceLROnPlateau"` when the rate fell."""
+        rates = self.history.get("learning_rate") or []
+        if rates and self.learning_rate and rates[-1] < 0.999 * self.learning_rate:
+            return f", lowered to {rates[-1]:.3g} by ReduceLROnPlateau"
+        return ""
+
     def summary(self):
         """A few lines for a terminal: metrics, findings, where the run is."""
         m = self.metrics
@@ -61,7 +69,7 @@ class BabysitResult:
         lines = [f"Run folder: {self.run_dir}"]
         if self.learning_rate is not None:
             lines.append(
-                f"Learning rate: {self.learning_rate:.3g}; "
+                f"Learning rate: {self.learning_rate:.3g}{self._lr_cuts()}; "
                 f"trained {epochs} epochs in {self.seconds:.0f}s"
             )
         if "accuracy" in m:

@@ -186,3 +186,17 @@ def test_epoch_log_aligns_keys_logged_in_some_epochs(tmp_path):
     with open(tmp_path / "h.csv") as f:
         rows = list(csv.DictReader(f))
     assert rows[0]["grad_rms/dense_0"] == "" and rows[1]["grad_rms/dense_0"] == "2.0"
+
+
+def test_summary_says_when_the_rate_was_lowered():
+    def result(rates):
+        return BabysitResult(
+            model=None,
+            history={"loss": [1.0] * len(rates), "learning_rate": rates},
+            findings=[],
+            metrics={},
+            learning_rate=0.01,
+        )
+
+    assert "lowered to 0.001 by ReduceLROnPlateau" in result([0.01, 0.001]).summary()
+    assert "lowered" not in result([0.01, 0.01]).summary()
