@@ -40,9 +40,9 @@ def test_sweep_stops_on_divergence_and_suggests_a_rate(rng):
     rates = result.suggestions
     assert rates["minimum"] == pytest.approx(best / 10)
     assert 1e-5 < rates["steepest"] <= best
-    capped = min(rates["steepest"], best / 3)
-    assert result.suggested_learning_rate == pytest.approx(capped)
-    assert result.rule == "steepest_capped"
+    assert rates["steepest_capped"] == pytest.approx(min(rates["steepest"], best / 3))
+    assert result.suggested_learning_rate == rates["steepest"]
+    assert result.rule == "steepest"
     assert result.smoothed_losses.min() < 0.9 * result.smoothed_losses[0]
     assert result.findings == []
     assert "suggested_learning_rate" in str(result)
