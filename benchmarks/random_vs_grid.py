@@ -70,7 +70,7 @@ def run(kind, n, seed, data, workdir):
         verbose=0,
     )
     best = tuner.oracle.get_best_trials(1)[0]
-    return best.score, len(tuner.oracle.trials)
+    return float(best.score), len(tuner.oracle.trials)
 
 
 def main():
@@ -82,7 +82,7 @@ def main():
         for seed in range(5):
             g, gn = run("grid", n, seed, data, workdir)
             r, rn = run("random", n, seed, data, workdir)
-            wins += r > g
+            wins += int(r > g)
             deltas.append(r - g)
             out["runs"].append(
                 {
@@ -104,8 +104,9 @@ def main():
         dict(zip(("trials", "random_wins", "median_gain", "mean_gain"), r))
         for r in rows
     ]
-    os.makedirs(os.path.join("benchmarks", "results"), exist_ok=True)
-    with open(os.path.join("benchmarks", "results", "random_vs_grid.json"), "w") as f:
+    results = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    os.makedirs(results, exist_ok=True)
+    with open(os.path.join(results, "random_vs_grid.json"), "w") as f:
         json.dump(out, f, indent=2)
 
 
