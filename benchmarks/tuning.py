@@ -7,7 +7,8 @@ overhead of a `tune` trial over a plain build + `fit`.
 
 Run: `nice -n 10 python benchmarks/tuning.py` (writes
 `benchmarks/results/tuning.json`). Target: test accuracy >= 0.76 within
-30 minutes on 2 cores.
+30 minutes on 2 cores. `--stages '[{"trials": 24, "epochs": 8}, ...]'` tries
+other stages than `tune`'s defaults and writes `tuning_stages.json` instead.
 """
 
 import os
@@ -27,6 +28,11 @@ from recipes._stages import DEFAULT_STAGES  # noqa: E402
 from recipes.tuning import tune  # noqa: E402
 
 QUICK = "--quick" in sys.argv
+STAGES = (
+    json.loads(sys.argv[sys.argv.index("--stages") + 1])
+    if "--stages" in sys.argv
+    else None
+)
 
 
 def overhead(data, workdir, repeats=4, epochs=2):
@@ -79,11 +85,11 @@ def overhead(data, workdir, repeats=4, epochs=2):
 
 def main():
     data = datasets.load("mnist1d")
-    stages = [dict(s) for s in DEFAULT_STAGES]
+    stages = [dict(s) for s in (STAGES or DEFAULT_STAGES)]
     if QUICK:
         stages = [{"trials": 3, "epochs": 1}, {"trials": 2, "epochs": 2}]
     last_epochs = stages[-1]["epochs"]
-    results = {"stages": stages}
+    results = {"stages": stages, "load_average_at_start": os.getloadavg()[0]}
     workdir = tempfile.mkdtemp(prefix="bench_tuning_")
 
     keras.utils.set_random_seed(0)
@@ -144,7 +150,7 @@ def main():
         for s in result.search_spaces
     ]
     results.update(overhead(data, workdir))
-    results["load_note"] = "2-core machine shared with 3 other developers"
+    results["load_average_at_end"] = os.getloadavg()[0]
 
     print("| measure | value |\n|---|---|")
     print(
@@ -163,11 +169,17 @@ def main():
     print(f"| tune trial, babysit=False | {results['trial_s_babysit_False']:.2f} s |")
     print(f"| tune trial, babysit=True | {results['trial_s_babysit_True']:.2f} s |")
     print("best:", results["best_hyperparameters"])
+    print(
+        f"stages: {stages}; load average {results['load_average_at_start']:.1f} "
+        f"at the start, {results['load_average_at_end']:.1f} at the end"
+    )
     for f in results["findings"]:
         print(f)
-    os.makedirs("benchmarks/results", exist_ok=True)
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    os.makedirs(out, exist_ok=True)
     name = "tuning_quick.json" if QUICK else "tuning.json"
-    with open(os.path.join("benchmarks", "results", name), "w") as f:
+    name = "tuning_stages.json" if STAGES and not QUICK else name
+    with open(os.path.join(out, name), "w") as f:
         json.dump(results, f, indent=2, default=float)
 
 
