@@ -32,7 +32,6 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import argparse  # noqa: E402
-import fcntl  # noqa: E402
 import json  # noqa: E402
 import pathlib  # noqa: E402
 import statistics  # noqa: E402
@@ -41,6 +40,7 @@ import time  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from _results import locked, write_json  # noqa: E402
 
 import recipes  # noqa: E402
 from recipes.lr_finder import RULES, find_learning_rate  # noqa: E402
@@ -165,15 +165,12 @@ def _current(runs, epochs):
 def _save(path, runs, epochs, **fields):
     """Merges `runs` into the JSON at `path` under a file lock (several
     processes may measure different settings) and writes `fields`."""
-    with open(f"{path}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with locked(path):
         cache = json.loads(path.read_text()) if path.exists() else {}
         saved = _current(cache.get("runs", {}), epochs)
         runs.update({k: v for k, v in saved.items() if k not in runs})
         cache.update(fields, runs=runs)
-        tmp = path.with_name(path.name + ".partial")
-        tmp.write_text(json.dumps(cache, indent=1))
-        os.replace(tmp, path)
+        write_json(path, cache, indent=1)
 
 
 def main():

@@ -15,7 +15,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import json  # noqa: E402
 import math  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
@@ -23,6 +22,7 @@ import tempfile  # noqa: E402
 import keras  # noqa: E402
 import keras_tuner  # noqa: E402
 import numpy as np  # noqa: E402
+from _results import write_json  # noqa: E402
 
 from recipes import datasets  # noqa: E402
 from recipes.hypermodel import RecipeHyperModel  # noqa: E402
@@ -106,8 +106,7 @@ def main():
     ]
     results = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     os.makedirs(results, exist_ok=True)
-    with open(os.path.join(results, "random_vs_grid.json"), "w") as f:
-        json.dump(out, f, indent=2)
+    write_json(os.path.join(results, "random_vs_grid.json"), out, indent=2)
 
 
 if __name__ == "__main__":

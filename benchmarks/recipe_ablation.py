@@ -17,7 +17,6 @@ test set), and the scikit-learn baselines use the same splits.
 """
 
 import argparse
-import fcntl
 import json
 import os
 import time
@@ -28,6 +27,7 @@ warnings.filterwarnings("ignore")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from _results import locked, write_json  # noqa: E402
 
 import recipes  # noqa: E402
 from recipes import datasets  # noqa: E402
@@ -414,12 +414,10 @@ def main():
         out.update(seeds=seeds, seconds=time.time() - t0)
         if not args.quick:
             os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-            with open(RESULTS.format(part) + ".lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # other --row processes
+            with locked(RESULTS.format(part)):  # other --row processes
                 if args.row and part != "init":
                     out = merge(RESULTS.format(part), out)
-                with open(RESULTS.format(part), "w") as f:
-                    json.dump(out, f, indent=1)
+                write_json(RESULTS.format(part), out, indent=1)
         results[part] = out
         print(f"({part}: {out['seconds']:.0f} s)", flush=True)
     if not args.quick or args.tables:  # show every part measured so far

@@ -22,6 +22,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import keras  # noqa: E402
+from _results import write_json  # noqa: E402
 
 from recipes import build_mlp, datasets  # noqa: E402
 from recipes._stages import DEFAULT_STAGES  # noqa: E402
@@ -179,8 +180,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     name = "tuning_quick.json" if QUICK else "tuning.json"
     name = "tuning_stages.json" if STAGES and not QUICK else name
-    with open(os.path.join(out, name), "w") as f:
-        json.dump(results, f, indent=2, default=float)
+    write_json(os.path.join(out, name), results, indent=2, default=float)
 
 
 if __name__ == "__main__":
