@@ -23,7 +23,7 @@ _DEFAULTS = {
         "learning_rate": ("float", 1e-4, 1e-1, "log"),
         "l2": ("float", 1e-6, 1e-2, "log"),
         "dropout": ("float", 0.0, 0.7, "linear"),
-        "units": ("int", 32, 1024, "log"),
+        "units": ("int", 256, 1024, "log"),
         "depth": ("int", 1, 3, "linear"),
         "batch_size": ("choice", (32, 64, 128, 256)),
     },

@@ -1,9 +1,11 @@
 """The pieces of `tune` that run inside KerasTuner: stages, trials, the chief.
 
-`StageTuner` is a `keras_tuner.RandomSearch` whose `run_trial` adds what
-KerasTuner lacks: a per-trial seed, k-fold cross-validation, the Babysitter
-(a trial it finds dead or diverging stops early and is recorded with the
-reason), and the epochs each trial really ran.
+`StageTuner` is a KerasTuner random search (`StageOracle`, a
+`RandomSearchOracle` whose first trial can be given) whose `run_trial` adds
+what KerasTuner lacks: a per-trial seed, k-fold cross-validation, the
+Babysitter (a trial it finds dead or diverging stops early and is recorded
+with the reason), early stopping on the objective, and the epochs each trial
+really ran.
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ import keras_tuner
 import numpy as np
 
 SIDE_FILE = "recipes_trial.json"
+# Coarse (many short trials over the full ranges), then narrower and longer,
+# then a few trials trained to convergence (patience ends them at a plateau).
 DEFAULT_STAGES = (
-    {"trials": 24, "epochs": 8},
-    {"trials": 8, "epochs": 60, "top": 0.25},
+    {"trials": 24, "epochs": 10},
+    {"trials": 8, "epochs": 50, "top": 0.25, "patience": 15},
+    {"trials": 4, "epochs": 300, "top": 0.5, "patience": 40},
 )
+_STAGE_KEYS = ("trials", "epochs", "top", "margin", "patience")
 
 
 def parse_stages(stages):
@@ -44,13 +50,13 @@ def parse_stages(stages):
                 f"Each stage must be a dict with 'trials' and 'epochs'. "
                 f"Received: stages[{i}]={stage!r}"
             )
-        unknown = sorted(set(stage) - {"trials", "epochs", "top", "margin"})
+        unknown = sorted(set(stage) - set(_STAGE_KEYS))
         if unknown:
             raise ValueError(
-                f"Stage {i} has unknown keys {unknown}; expected 'trials', "
-                f"'epochs', 'top', 'margin'. Received: stages[{i}]={stage!r}"
+                f"Stage {i} has unknown keys {unknown}; expected one of "
+                f"{list(_STAGE_KEYS)}. Received: stages[{i}]={stage!r}"
             )
-        s = {"top": 0.25, "margin": 0.1, **stage}
+        s = {"top": 0.25, "margin": 0.1, "patience": None, **stage}
         for key in ("trials", "epochs"):
             v = s.get(key)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -63,6 +69,15 @@ def parse_stages(stages):
             raise ValueError(
                 f"Stage {i}'s 'top' is a fraction in (0, 1) or a count >= 1 of "
                 f"the previous stage's trials to narrow around. "
+                f"Received: stages[{i}]={stage!r}"
+            )
+        patience = s["patience"]
+        if patience is not None and (
+            isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
+        ):
+            raise ValueError(
+                f"Stage {i}'s 'patience' (epochs without a better objective before "
+                f"a trial stops) must be a positive integer or None. "
                 f"Received: stages[{i}]={stage!r}"
             )
         if not 0 <= s["margin"] < 1:
@@ -125,11 +140,99 @@ class StopOnError(keras.callbacks.Callback):
             return
 
 
-class StageTuner(keras_tuner.RandomSearch):
-    """One stage of the search: `RandomSearch` with the recipe's trial loop."""
+def _contains(hp, value):
+    """Whether `value` is a legal value of the KerasTuner hyperparameter `hp`."""
+    kinds = keras_tuner.engine.hyperparameters
+    if isinstance(hp, kinds.Fixed):
+        return value == hp.value
+    if isinstance(hp, (kinds.Choice, kinds.Boolean)):
+        return value in getattr(hp, "values", (True, False))
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        return False
+    if isinstance(hp, kinds.Int) and float(value) != int(value):
+        return False
+    return hp.min_value <= value <= hp.max_value
 
-    def __init__(self, *args, trial_seed=None, **kwargs):
+
+def _clip(hp, value):
+    """`value` moved to the nearest legal value of `hp` (None if none is)."""
+    kinds = keras_tuner.engine.hyperparameters
+    if _contains(hp, value):
+        return value
+    if isinstance(hp, (kinds.Fixed, kinds.Boolean)):
+        return None
+    numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    if isinstance(hp, kinds.Choice):
+        options = [v for v in hp.values if isinstance(v, (int, float))]
+        if not numeric or not options:
+            return None
+        return min(
+            options,
+            key=lambda v: (
+                abs(math.log(v / value)) if v > 0 and value > 0 else abs(v - value)
+            ),
+        )
+    if not numeric:
+        return None
+    clipped = min(max(value, hp.min_value), hp.max_value)
+    return int(round(clipped)) if isinstance(hp, kinds.Int) else float(clipped)
+
+
+class StageOracle(keras_tuner.oracles.RandomSearchOracle):
+    """`RandomSearchOracle` whose first trials are given (`first_values`).
+
+    `first_values` is a list of dicts: trial `k` of a new project takes the
+    values of `first_values[k]`, each moved to the nearest legal value of
+    the space; names it lacks (or cannot place) are sampled as usual. `tune`
+    starts stage 0 with the builder's defaults, so the search always
+    measures the recipe's own model, and each later stage with the best
+    trial of the stage before and the defaults again, both trained as long
+    as this stage trains. Trials after those, and a resumed search, draw as
+    before.
+    """
+
+    def __init__(self, *args, first_values=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.first_values = [dict(v) for v in first_values or ()]
+
+    def populate_space(self, trial_id):
+        response = super().populate_space(trial_id)
+        k = len(self.trials)
+        if k >= len(self.first_values) or response.get("values") is None:
+            return response
+        values = dict(response["values"])
+        for hp in self.hyperparameters.space:
+            value = self.first_values[k].get(hp.name)
+            if hp.name in values and value is not None:
+                placed = _clip(hp, value)
+                if placed is not None:
+                    values[hp.name] = placed
+        if self._duplicate(values):
+            return response  # e.g. the defaults were the previous stage's best
+        return {**response, "values": values}
+
+
+class StageTuner(keras_tuner.Tuner):
+    """One stage of the search: random search with the recipe's trial loop."""
+
+    def __init__(
+        self,
+        hypermodel,
+        *,
+        objective,
+        max_trials,
+        seed=None,
+        first_values=(),
+        trial_seed=None,
+        **kwargs,
+    ):
+        oracle = StageOracle(
+            objective=objective,
+            max_trials=max_trials,
+            seed=seed,
+            first_values=first_values,
+        )
+        super().__init__(oracle, hypermodel, **kwargs)
         self.trial_seed = trial_seed
 
     def _scope(self):
@@ -146,6 +249,7 @@ class StageTuner(keras_tuner.RandomSearch):
         folds,
         *,
         epochs,
+        patience=None,
         babysit=True,
         callbacks=(),
         verbose=0,
@@ -167,6 +271,14 @@ class StageTuner(keras_tuner.RandomSearch):
                 sitter = Babysitter(verbose=0, probe_size=256)
                 stopper = StopOnError(sitter)
                 cbs[:0] = [sitter, stopper]
+            if patience is not None:
+                cbs.append(
+                    keras.callbacks.EarlyStopping(
+                        monitor=objective.name,
+                        mode=objective.direction,
+                        patience=patience,
+                    )
+                )
             if len(folds) == 1:
                 cbs.append(
                     keras.callbacks.ModelCheckpoint(

@@ -104,7 +104,11 @@ def tune(
 
     Stage 0 samples many short trials over the full ranges; each later
     stage narrows every range around the best trials of the stage before
-    (see `stages`) and trains longer. Each stage is a
+    (see `stages`) and trains longer. The first trial of stage 0 is the
+    builder's untuned defaults (where they lie inside the space), so the
+    search always measures the recipe's own model; the first trial of each
+    later stage is the best trial of the stage before, trained longer. Each
+    stage is a
     `keras_tuner.RandomSearch` project under `directory/project_name/stage_i`,
     so a search that is stopped (even killed mid-trial) and run again with
     `overwrite=False` finishes only the remaining trials. With
@@ -128,11 +132,14 @@ def tune(
         builder: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
         search_space: Overrides of the default space (see
             `RecipeHyperModel`). Defaults to `None`.
-        stages: List of dicts `{"trials", "epochs", "top", "margin"}`:
-            `top` (fraction or count) of the previous stage's best trials to
-            narrow around, `margin` the padding as a fraction of the old
-            (log) width. Defaults to `({"trials": 24, "epochs": 8},
-            {"trials": 8, "epochs": 60, "top": 0.25})`.
+        stages: List of dicts `{"trials", "epochs", "top", "margin",
+            "patience"}`: `top` (fraction or count) of the previous stage's
+            best trials to narrow around, `margin` the padding as a fraction
+            of the old (log) width, `patience` the epochs without a better
+            objective after which a trial stops (None: never). Defaults to
+            three stages: 24 trials of 10 epochs; 8 of up to 50 epochs
+            (patience 15) around the best quarter; 4 of up to 300 epochs
+            (patience 40) around the best half.
         objective: `"val_accuracy"`, `"val_loss"`, `"accuracy"`, `"loss"` or
             a `keras_tuner.Objective`. Defaults to `"val_accuracy"`.
         directory: Folder of the search's files. Defaults to `None`
@@ -208,14 +215,14 @@ def tune(
         shutil.rmtree(root)
     base_port = os.environ.get("KERASTUNER_ORACLE_PORT")
     specs, tuners, spaces = hypermodel.specs, [], []
+    defaults = hypermodel.default_values()
+    first_values = [defaults]
     try:
         for i, stage in enumerate(stages):
             if i and role != "worker":
-                specs = _search_space.narrow(
-                    specs,
-                    TuneResult.best_values(tuners[-1], stage["top"]),
-                    margin=stage["margin"],
-                )
+                best = TuneResult.best_values(tuners[-1], stage["top"])
+                specs = _search_space.narrow(specs, best, margin=stage["margin"])
+                first_values = [best[0], defaults]
             space = _search_space.full_space(builder, specs)
             spaces.append(specs)
             stage_model = make_hypermodel(space)
@@ -227,6 +234,7 @@ def tune(
                 objective=obj,
                 max_trials=stage["trials"],
                 seed=stage_seed,
+                first_values=first_values,
                 trial_seed=stage_seed,
                 distribution_strategy=distribution_strategy,
                 directory=root,
@@ -240,6 +248,7 @@ def tune(
                 tuner.search(
                     folds,
                     epochs=stage["epochs"],
+                    patience=stage["patience"],
                     babysit=babysit,
                     callbacks=list(callbacks or ()),
                     verbose=verbose,

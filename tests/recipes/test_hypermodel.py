@@ -34,8 +34,10 @@ def test_defaults_cover_the_lecture_ranges(iris):
     assert (lr.min_value, lr.max_value, lr.sampling) == (1e-4, 1e-1, "log")
     assert (l2.min_value, l2.max_value, l2.sampling) == (1e-6, 1e-2, "log")
     assert list(space["batch_size"].values) == [32, 64, 128, 256]
-    # Defaults of an empty `hp` are the lower bounds: one layer of 32 units.
-    assert model.get_layer("dense_0").units == 32
+    units = space["units"]
+    assert (units.min_value, units.max_value, units.sampling) == (256, 1024, "log")
+    # Defaults of an empty `hp` are the lower bounds: one layer of 256 units.
+    assert model.get_layer("dense_0").units == 256
     assert "dense_1" not in [layer.name for layer in model.layers]
     assert hm.num_classes == 3 and hm.input_shape == (4,)
 
@@ -93,6 +95,31 @@ def test_cnn_width_doubles_per_block():
     )
     model = hm.build(keras_tuner.HyperParameters())
     assert [model.get_layer(f"conv_{i}").filters for i in range(2)] == [8, 16]
+
+
+def test_default_values_are_the_builders_own(iris):
+    hm = RecipeHyperModel("mlp", x_train=iris.x_train, y_train=iris.y_train)
+    assert hm.default_values() == {
+        "learning_rate": 1e-3,
+        "l2": 1e-4,
+        "dropout": 0.5,
+        "units": 1024,
+        "depth": 2,
+        "batch_size": 32,
+    }
+    # builder_kwargs change what "untuned" means; added names use the builder's.
+    hm = RecipeHyperModel(
+        "mlp",
+        x_train=iris.x_train,
+        y_train=iris.y_train,
+        search_space={"activation": ["relu", "elu"], "batch_size": None},
+        builder_kwargs={"dropout": 0.2, "learning_rate": 3e-3},
+    )
+    values = hm.default_values()
+    assert values["dropout"] == 0.2 and values["learning_rate"] == 3e-3
+    assert values["activation"] == "relu" and "batch_size" not in values
+    cnn = RecipeHyperModel("cnn", (8, 8, 1), 10).default_values()
+    assert (cnn["filters"], cnn["depth"]) == (32, 3)
 
 
 @pytest.mark.parametrize(

@@ -89,6 +89,56 @@ def test_two_stages_table_narrowing_and_best(iris, tmp_path, monkeypatch):
     assert "learning_rate" in edges[0].message and "upward" in edges[0].suggestion
 
 
+def test_first_trials_are_the_defaults_then_the_previous_best(iris, tmp_path):
+    result = tune(
+        iris.x_train,
+        iris.y_train,
+        validation_data=iris.validation_data,
+        search_space={"units": (8, 64), "depth": 1, "learning_rate": (1e-5, 1e-2)},
+        # A default learning rate too low to learn anything in one epoch.
+        builder_kwargs={"learning_rate": 1e-5},
+        seed=0,
+        directory=str(tmp_path),
+        stages=[{"trials": 3, "epochs": 1}, {"trials": 3, "epochs": 1, "top": 2}],
+        babysit=False,
+    )
+    table = result.table()
+    stage0, stage1 = table[table["stage"] == 0], table[table["stage"] == 1]
+    first = stage0.iloc[0]
+    assert first["trial_id"] == "0"
+    assert (first["learning_rate"], first["l2"], first["dropout"]) == (1e-5, 1e-4, 0.5)
+    assert first["batch_size"] == 32
+    assert first["units"] == 64  # build_mlp's 1024, moved into the space
+    assert stage0["learning_rate"].nunique() == 3  # the others are sampled
+    # Stage 1 first retrains one of stage 0's best trials, for its longer run,
+    # then the defaults, moved into stage 1's narrowed ranges.
+    names = ["learning_rate", "l2", "dropout", "units", "batch_size"]
+    leaders = stage0[stage0["val_accuracy"] == stage0["val_accuracy"].max()]
+    again = tuple(stage1.iloc[0][names])
+    assert again in {tuple(row) for row in leaders[names].itertuples(index=False)}
+    space = result.search_spaces[1]
+    assert first["val_accuracy"] < stage0["val_accuracy"].max()
+    for name, default in (("learning_rate", 1e-5), ("l2", 1e-4), ("dropout", 0.5)):
+        low, high, _ = space[name]
+        assert stage1.iloc[1][name] == pytest.approx(min(max(default, low), high))
+
+
+def test_patience_stops_a_trial_whose_objective_stalls(iris, tmp_path):
+    # A learning rate of 1e-9 (and no BatchNormalization, whose moving
+    # statistics would still move) leaves the validation accuracy flat.
+    result = tune(
+        iris.x_train,
+        iris.y_train,
+        validation_data=iris.validation_data,
+        search_space={**SMALL, "learning_rate": 1e-9, "batch_norm": False},
+        seed=0,
+        directory=str(tmp_path),
+        stages=[{"trials": 1, "epochs": 20, "patience": 2}],
+        babysit=False,
+    )
+    assert list(result.table()["epochs"]) == [3]
+
+
 def test_same_seed_same_table(iris, tmp_path):
     tables = []
     for run in ("a", "b"):
@@ -130,6 +180,7 @@ def test_cross_validation(iris, tmp_path):
         ({"search_space": {"l2": (-1.0, 1e-2)}}, "positive"),
         ({"builder": "transformer"}, "builder"),
         ({"stages": [{"trials": 0, "epochs": 1}]}, "trials"),
+        ({"stages": [{"trials": 1, "epochs": 1, "patience": 0}]}, "patience"),
         ({"cv": 3, "y_small_class": True}, "smallest class"),
     ],
 )
