@@ -8,13 +8,16 @@ overhead of a `tune` trial over a plain build + `fit`.
 Run: `nice -n 10 python benchmarks/tuning.py` (writes
 `benchmarks/results/tuning.json`). Target: test accuracy >= 0.76 within
 30 minutes on 2 cores. `--stages '[{"trials": 24, "epochs": 8}, ...]'` tries
-other stages than `tune`'s defaults and writes `tuning_stages.json` instead.
+other stages than `tune`'s defaults and writes `tuning_stages.json` instead;
+`--space "{'units': (256, 2048)}"` overrides the search space (a Python
+literal) and writes `tuning_space.json`.
 """
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import ast  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -32,6 +35,13 @@ QUICK = "--quick" in sys.argv
 STAGES = (
     json.loads(sys.argv[sys.argv.index("--stages") + 1])
     if "--stages" in sys.argv
+    else None
+)
+# A Python literal, since search spaces use tuples for ranges:
+# --space "{'units': (256, 2048), 'batch_norm': [True, False]}"
+SPACE = (
+    ast.literal_eval(sys.argv[sys.argv.index("--space") + 1])
+    if "--space" in sys.argv
     else None
 )
 
@@ -90,7 +100,11 @@ def main():
     if QUICK:
         stages = [{"trials": 3, "epochs": 1}, {"trials": 2, "epochs": 2}]
     last_epochs = stages[-1]["epochs"]
-    results = {"stages": stages, "load_average_at_start": os.getloadavg()[0]}
+    results = {
+        "stages": stages,
+        "search_space_overrides": repr(SPACE),
+        "load_average_at_start": os.getloadavg()[0],
+    }
     workdir = tempfile.mkdtemp(prefix="bench_tuning_")
 
     keras.utils.set_random_seed(0)
@@ -130,6 +144,7 @@ def main():
         data.y_train,
         validation_data=data.validation_data,
         stages=stages,
+        search_space=SPACE,
         seed=0,
         directory=workdir,
         project_name="default",
@@ -214,6 +229,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     name = "tuning_quick.json" if QUICK else "tuning.json"
     name = "tuning_stages.json" if STAGES and not QUICK else name
+    name = "tuning_space.json" if SPACE and not QUICK else name
     write_json(os.path.join(out, name), results, indent=2, default=float)
 
 

@@ -1,7 +1,7 @@
 """The pieces of `tune` that run inside KerasTuner: stages, trials, the chief.
 
 `StageTuner` is a KerasTuner random search (`StageOracle`, a
-`RandomSearchOracle` whose first trial can be given) whose `run_trial` adds
+`RandomSearchOracle` whose first trials can be given) whose `run_trial` adds
 what KerasTuner lacks: a per-trial seed, k-fold cross-validation, the
 Babysitter (a trial it finds dead or diverging stops early and is recorded
 with the reason), early stopping on the objective, and the epochs each trial
@@ -187,8 +187,9 @@ class StageOracle(keras_tuner.oracles.RandomSearchOracle):
     starts stage 0 with the builder's defaults, so the search always
     measures the recipe's own model, and each later stage with the best
     trial of the stage before and the defaults again, both trained as long
-    as this stage trains. Trials after those, and a resumed search, draw as
-    before.
+    as this stage trains. A value that duplicates an earlier trial falls
+    back to the random draw; the random sequence itself is unchanged, so a
+    resumed search goes on exactly where it stopped.
     """
 
     def __init__(self, *args, first_values=(), **kwargs):

@@ -105,10 +105,10 @@ def tune(
     Stage 0 samples many short trials over the full ranges; each later
     stage narrows every range around the best trials of the stage before
     (see `stages`) and trains longer. The first trial of stage 0 is the
-    builder's untuned defaults (where they lie inside the space), so the
-    search always measures the recipe's own model; the first trial of each
-    later stage is the best trial of the stage before, trained longer. Each
-    stage is a
+    builder's untuned defaults (each moved to the nearest value inside the
+    space), so the search always measures the recipe's own model; each later
+    stage starts with the best trial of the stage before and the defaults
+    again, trained longer. Each stage is a
     `keras_tuner.RandomSearch` project under `directory/project_name/stage_i`,
     so a search that is stopped (even killed mid-trial) and run again with
     `overwrite=False` finishes only the remaining trials. With
