@@ -10,7 +10,8 @@ Run: `nice -n 10 python benchmarks/tuning.py` (writes
 30 minutes on 2 cores. `--stages '[{"trials": 24, "epochs": 8}, ...]'` tries
 other stages than `tune`'s defaults and writes `tuning_stages.json` instead;
 `--space "{'units': (256, 2048)}"` overrides the search space (a Python
-literal) and writes `tuning_space.json`.
+literal) and writes `tuning_space.json`; `--seed N` (default 0) seeds the
+search and the untuned run and adds `_seedN` to the file name.
 """
 
 import os
@@ -37,6 +38,7 @@ STAGES = (
     if "--stages" in sys.argv
     else None
 )
+SEED = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 0
 # A Python literal, since search spaces use tuples for ranges:
 # --space "{'units': (256, 2048), 'batch_norm': [True, False]}"
 SPACE = (
@@ -103,18 +105,19 @@ def main():
     results = {
         "stages": stages,
         "search_space_overrides": repr(SPACE),
+        "seed": SEED,
         "load_average_at_start": os.getloadavg()[0],
     }
     workdir = tempfile.mkdtemp(prefix="bench_tuning_")
 
-    keras.utils.set_random_seed(0)
+    keras.utils.set_random_seed(SEED)
     start = time.perf_counter()
     model = build_mlp(
         data.input_shape,
         data.num_classes,
         x_train=data.x_train,
         y_train=data.y_train,
-        seed=0,
+        seed=SEED,
     )
     # Trained like the last stage's trials: as many epochs, the same early
     # stop, and the best epoch's weights (tune keeps each trial's best epoch).
@@ -145,7 +148,7 @@ def main():
         validation_data=data.validation_data,
         stages=stages,
         search_space=SPACE,
-        seed=0,
+        seed=SEED,
         directory=workdir,
         project_name="default",
     )
@@ -230,6 +233,8 @@ def main():
     name = "tuning_quick.json" if QUICK else "tuning.json"
     name = "tuning_stages.json" if STAGES and not QUICK else name
     name = "tuning_space.json" if SPACE and not QUICK else name
+    if SEED:
+        name = name.replace(".json", f"_seed{SEED}.json")
     write_json(os.path.join(out, name), results, indent=2, default=float)
 
 
