@@ -73,6 +73,41 @@ class Spec:
             return list(self.values)
         return (self.low, self.high, self.sampling)
 
+    def nearest(self, value):
+        """The legal value closest to `value` (in log terms for numbers), or
+        None when no value of the spec is comparable with it."""
+        if self.kind in ("fixed", "choice"):
+            if value in self.values:
+                return value
+            options = [v for v in self.values if _is_number(v)]
+            if not _is_number(value) or not options:
+                return None
+            return min(options, key=lambda v: _distance(v, value))
+        if not _is_number(value):
+            return None
+        clipped = min(max(value, self.low), self.high)
+        return int(round(clipped)) if self.kind == "int" else float(clipped)
+
+
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _distance(a, b):
+    return abs(math.log(a / b)) if a > 0 and b > 0 else abs(a - b)
+
+
+def place(specs, values):
+    """`values` moved into `specs`: each name the specs know, at its nearest
+    legal value; names they lack, or values they cannot place, are left out."""
+    out = {}
+    for name, spec in specs.items():
+        if values.get(name) is not None:
+            placed = spec.nearest(values[name])
+            if placed is not None:
+                out[name] = placed
+    return out
+
 
 def _error(msg, name, spec):
     raise ValueError(f"{msg} Received: search_space[{name!r}]={spec!r}")

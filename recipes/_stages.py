@@ -1,4 +1,4 @@
-"""The pieces of `tune` that run inside KerasTuner: stages, trials, the chief.
+"""The pieces of `tune` that run inside KerasTuner: stages and their trials.
 
 `StageTuner` is a KerasTuner random search (`StageOracle`, a
 `RandomSearchOracle` whose first trials can be given) whose `run_trial` adds
@@ -140,50 +140,12 @@ class StopOnError(keras.callbacks.Callback):
             return
 
 
-def _contains(hp, value):
-    """Whether `value` is a legal value of the KerasTuner hyperparameter `hp`."""
-    kinds = keras_tuner.engine.hyperparameters
-    if isinstance(hp, kinds.Fixed):
-        return value == hp.value
-    if isinstance(hp, (kinds.Choice, kinds.Boolean)):
-        return value in getattr(hp, "values", (True, False))
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        return False
-    if isinstance(hp, kinds.Int) and float(value) != int(value):
-        return False
-    return hp.min_value <= value <= hp.max_value
-
-
-def _clip(hp, value):
-    """`value` moved to the nearest legal value of `hp` (None if none is)."""
-    kinds = keras_tuner.engine.hyperparameters
-    if _contains(hp, value):
-        return value
-    if isinstance(hp, (kinds.Fixed, kinds.Boolean)):
-        return None
-    numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-    if isinstance(hp, kinds.Choice):
-        options = [v for v in hp.values if isinstance(v, (int, float))]
-        if not numeric or not options:
-            return None
-        return min(
-            options,
-            key=lambda v: (
-                abs(math.log(v / value)) if v > 0 and value > 0 else abs(v - value)
-            ),
-        )
-    if not numeric:
-        return None
-    clipped = min(max(value, hp.min_value), hp.max_value)
-    return int(round(clipped)) if isinstance(hp, kinds.Int) else float(clipped)
-
-
 class StageOracle(keras_tuner.oracles.RandomSearchOracle):
     """`RandomSearchOracle` whose first trials are given (`first_values`).
 
-    `first_values` is a list of dicts: trial `k` of a new project takes the
-    values of `first_values[k]`, each moved to the nearest legal value of
-    the space; names it lacks (or cannot place) are sampled as usual. `tune`
+    `first_values` is a list of dicts of legal values (see
+    `_search_space.place`): trial `k` of a new project takes
+    `first_values[k]`; names it lacks are sampled as usual. `tune`
     starts stage 0 with the builder's defaults, so the search always
     measures the recipe's own model, and each later stage with the best
     trial of the stage before and the defaults again, both trained as long
@@ -201,13 +163,8 @@ class StageOracle(keras_tuner.oracles.RandomSearchOracle):
         k = len(self.trials)
         if k >= len(self.first_values) or response.get("values") is None:
             return response
-        values = dict(response["values"])
-        for hp in self.hyperparameters.space:
-            value = self.first_values[k].get(hp.name)
-            if hp.name in values and value is not None:
-                placed = _clip(hp, value)
-                if placed is not None:
-                    values[hp.name] = placed
+        given = self.first_values[k]
+        values = {n: given.get(n, v) for n, v in response["values"].items()}
         if self._duplicate(values):
             return response  # e.g. the defaults were the previous stage's best
         return {**response, "values": values}
@@ -345,34 +302,3 @@ class StageTuner(keras_tuner.Tuner):
                 warnings.filterwarnings("ignore", message="Skipping variable loading")
                 model.load_weights(self.checkpoint_path(trial.trial_id))
         return model
-
-
-def serve_chief(tuner, poll=0.5):
-    """Serves the tuner's oracle to the workers until they have all left.
-
-    KerasTuner's own server checks every 20 s once the search is over; this
-    one polls every `poll` seconds and frees its port, so the next stage of a
-    coarse-to-fine search starts right away. Falls back to `tuner.search()`
-    if KerasTuner's internals moved.
-    """
-    try:
-        import grpc
-        from keras_tuner.src import protos
-        from keras_tuner.src.distribute import oracle_chief
-    except ImportError:  # pragma: no cover
-        tuner.search()
-        return
-    tuner.save()
-    ip, port = os.environ["KERASTUNER_ORACLE_IP"], os.environ["KERASTUNER_ORACLE_PORT"]
-    from concurrent import futures
-
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    servicer = oracle_chief.OracleServicer(tuner.oracle)
-    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
-    server.add_insecure_port(f"{ip}:{port}")
-    server.start()
-    try:
-        while not (servicer.stop_triggered and oracle_chief.exit_chief(tuner.oracle)):
-            time.sleep(poll)
-    finally:
-        server.stop(grace=1)

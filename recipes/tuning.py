@@ -8,7 +8,7 @@ import shutil
 import keras_tuner
 import numpy as np
 
-from recipes import _search_space, _stages, _validate
+from recipes import _chief, _search_space, _stages, _validate
 from recipes._tune_result import TuneResult
 from recipes.hypermodel import RecipeHyperModel
 
@@ -234,7 +234,7 @@ def tune(
                 objective=obj,
                 max_trials=stage["trials"],
                 seed=stage_seed,
-                first_values=first_values,
+                first_values=[_search_space.place(specs, v) for v in first_values],
                 trial_seed=stage_seed,
                 distribution_strategy=distribution_strategy,
                 directory=root,
@@ -243,7 +243,7 @@ def tune(
             )
             tuners.append(tuner)
             if role == "chief":
-                _stages.serve_chief(tuner)
+                _chief.serve_chief(tuner)
             else:
                 tuner.search(
                     folds,
