@@ -187,7 +187,8 @@ class StageTuner(keras_tuner.Tuner):
         oracle = StageOracle(
             objective=objective,
             max_trials=max_trials,
-            seed=seed,
+            # KerasTuner takes a seed of 0 for "no seed" (a random one).
+            seed=None if seed is None else int(seed) + 1,
             first_values=first_values,
         )
         super().__init__(oracle, hypermodel, **kwargs)
