@@ -32,7 +32,7 @@ def test_two_stages_table_narrowing_and_best(iris, tmp_path, monkeypatch):
         iris.y_train,
         validation_data=iris.validation_data,
         search_space=SMALL,
-        seed=0,
+        seed=2,
         directory=str(tmp_path / "search"),
         stages=[{"trials": 3, "epochs": 1}, {"trials": 2, "epochs": 1, "top": 2}],
         babysit=False,
@@ -97,7 +97,7 @@ def test_first_trials_are_the_defaults_then_the_previous_best(iris, tmp_path):
         search_space={"units": (8, 64), "depth": 1, "learning_rate": (1e-5, 1e-2)},
         # A default learning rate too low to learn anything in one epoch.
         builder_kwargs={"learning_rate": 1e-5},
-        seed=0,
+        seed=2,
         directory=str(tmp_path),
         stages=[{"trials": 3, "epochs": 1}, {"trials": 3, "epochs": 1, "top": 2}],
         babysit=False,
