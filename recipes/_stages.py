@@ -103,6 +103,15 @@ def best_of(history, direction):
     return float(np.nanmax(arr) if direction == "max" else np.nanmin(arr))
 
 
+def best_epoch(history, direction):
+    """1-based epoch of the first best value of a per-epoch list (0 if none)."""
+    arr = np.asarray(history, dtype="float64")
+    if not np.isfinite(arr).any():
+        return 0
+    arr = np.where(np.isfinite(arr), arr, -np.inf if direction == "max" else np.inf)
+    return int(np.argmax(arr) if direction == "max" else np.argmin(arr)) + 1
+
+
 def _penalty(model):
     losses = model.losses
     return float(sum(float(keras.ops.convert_to_numpy(v)) for v in losses))
@@ -194,7 +203,7 @@ class StageTuner(keras_tuner.Tuner):
         super().__init__(oracle, hypermodel, **kwargs)
         self.trial_seed = trial_seed
 
-    def _scope(self):
+    def strategy_scope(self):
         if self.distribution_strategy is None:
             return contextlib.nullcontext()
         return self.distribution_strategy.scope()
@@ -218,9 +227,9 @@ class StageTuner(keras_tuner.Tuner):
         if self.trial_seed is not None:
             keras.utils.set_random_seed(int(self.trial_seed) + int(trial.trial_id))
         objective = self.oracle.objective
-        scores, epochs_run, found, stopped = [], 0, [], None
+        scores, bests, epochs_run, found, stopped = [], [], 0, [], None
         for x, y, validation_data in folds:
-            with self._scope():
+            with self.strategy_scope():
                 model = self.hypermodel.build_for_data(hp, x, y)
             cbs = copy.deepcopy(list(callbacks))
             sitter = None
@@ -266,6 +275,7 @@ class StageTuner(keras_tuner.Tuner):
                     f"`objective`. Received: objective={objective.name!r}"
                 )
             scores.append(best_of(values, objective.direction))
+            bests.append(best_epoch(values, objective.direction))
             epochs_run += len(values)
             if sitter is not None:
                 found.extend(sitter.findings)
@@ -290,6 +300,9 @@ class StageTuner(keras_tuner.Tuner):
         return {
             objective.name: float(np.mean(scores)),
             "epochs_run": float(epochs_run),
+            # The epoch whose weights the trial keeps (mean over cv folds):
+            # how long a refit on all the data trains.
+            "best_epoch": float(np.mean(bests)),
             "stopped_early": float(stopped is not None),
             "seconds": float(seconds),
         }
@@ -297,7 +310,7 @@ class StageTuner(keras_tuner.Tuner):
     def load_model(self, trial):
         import warnings
 
-        with self._scope():
+        with self.strategy_scope():
             model = self.hypermodel.build(trial.hyperparameters)
             with warnings.catch_warnings():  # the optimizer is rebuilt on fit
                 warnings.filterwarnings("ignore", message="Skipping variable loading")

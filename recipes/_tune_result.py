@@ -50,7 +50,17 @@ class TuneResult:
     """
 
     def __init__(
-        self, directory, *, objective, stages, specs, tuners, refit_data, role
+        self,
+        directory,
+        *,
+        objective,
+        stages,
+        specs,
+        tuners,
+        refit_data,
+        role,
+        cv=False,
+        seed=None,
     ):
         self.directory = directory
         self.objective = objective
@@ -60,7 +70,9 @@ class TuneResult:
             {n: s.to_user() for n, s in stage.items()} for stage in specs
         ]
         self._tuners = tuners
-        self._refit_data = refit_data
+        self._refit_data = refit_data  # [(x, y), ...]: all the search saw
+        self._cv = cv
+        self._seed = seed
         self.role = role
         self._rows = self._collect()
         self.findings = self._findings()
@@ -109,6 +121,11 @@ class TuneResult:
                     int(metrics.get_last_value("epochs_run"))
                     if metrics.exists("epochs_run")
                     else side.get("epochs_run")
+                )
+                row["best_epoch"] = (
+                    round(metrics.get_last_value("best_epoch"), 1)
+                    if metrics.exists("best_epoch")
+                    else None
                 )
                 row["seconds"] = (
                     round(metrics.get_last_value("seconds"), 2)
@@ -213,23 +230,69 @@ class TuneResult:
             writer.writerows(self._rows)
         return path
 
-    def best_model(self):
-        """The best trial's model: its best-epoch weights, or (with `cv`) the
-        best hyperparameters retrained on all of `x` for that stage's epochs."""
+    def best_model(self, refit=None):
+        """The best trial's model, or its hyperparameters trained on all data.
+
+        Args:
+            refit: `False` loads the best trial's model with the weights of
+                its best epoch (instant). `True` builds a fresh model with
+                the best hyperparameters, preprocessing fitted on every
+                example the search saw (`x` and the validation data, or all
+                of `x` with `cv`), and trains it for the best trial's best
+                epoch (with `cv`, the mean over folds), as scikit-learn's
+                `refit=True` and KerasTuner's guide do. With `seed` it is
+                reproducible. Nothing is left to validate it on: measure it
+                on a test set. Defaults to `None`: `True` with `cv` (no
+                single trial model exists), else `False`.
+
+        Returns:
+            A compiled Keras model.
+
+        Example:
+
+        >>> from recipes import datasets, tune
+        >>> data = datasets.load("iris")
+        >>> result = tune(data.x_train, data.y_train, seed=0,
+        ...               validation_data=data.validation_data,
+        ...               stages=[{"trials": 2, "epochs": 2}],
+        ...               directory="/tmp/tune_iris_refit", overwrite=True)
+        >>> model = result.best_model(refit=True)  # trained on train + validation
+        >>> model.output_shape
+        (None, 3)
+        """
+        if refit not in (None, True, False):
+            raise TypeError(
+                f"`refit` must be True, False or None. Received: refit={refit!r}"
+            )
         if self._tuners is None:
             raise ValueError(
                 "A worker holds no results: call best_model() on the chief. "
                 f"Received: role={self.role!r}"
             )
+        if refit is False and self._cv:
+            raise ValueError(
+                "With `cv` every trial trained one model per fold and kept none, "
+                "so there is no trial model to load: use best_model() or "
+                "best_model(refit=True). Received: refit=False"
+            )
         row = self._best_row()
         tuner = self._tuners[row["stage"]]
         trial = tuner.oracle.get_trial(row["trial_id"])
-        if self._refit_data is None:
+        if not (refit or self._cv):
             return tuner.load_model(trial)
-        x, y = self._refit_data
+        import keras
+        import numpy as np
+
+        x = np.concatenate([part[0] for part in self._refit_data])
+        y = np.concatenate([np.asarray(part[1]) for part in self._refit_data])
         hp = trial.hyperparameters
-        model = tuner.hypermodel.build_for_data(hp, x, y)
-        epochs = self.stages[row["stage"]]["epochs"]
+        # The best epoch, or the stage's epochs for a search from before the
+        # best epoch was recorded.
+        epochs = max(1, round(row["best_epoch"] or self.stages[row["stage"]]["epochs"]))
+        if self._seed is not None:
+            keras.utils.set_random_seed(int(self._seed))
+        with tuner.strategy_scope():
+            model = tuner.hypermodel.build_for_data(hp, x, y)
         tuner.hypermodel.fit(hp, model, x, y, epochs=epochs, verbose=0)
         return model
 

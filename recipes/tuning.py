@@ -262,6 +262,10 @@ def tune(
         stages=stages,
         specs=spaces,
         tuners=tuners if role != "worker" else None,
-        refit_data=(x, y) if cv is not None else None,
+        # Every example the search saw: x (split or folded), plus any
+        # validation_data given apart from it.
+        refit_data=[(x, y)] + ([folds[0][2]] if validation_data is not None else []),
         role=role,
+        cv=cv is not None,
+        seed=seed,
     )

@@ -166,12 +166,48 @@ def test_cross_validation(iris, tmp_path):
         search_space=SMALL,
         seed=0,
         directory=str(tmp_path),
-        stages=[{"trials": 1, "epochs": 1}],
+        stages=[{"trials": 1, "epochs": 2}],
         babysit=False,
     )
     table = result.table()
-    assert len(table) == 1 and (table["epochs"] == 2).all()  # 1 epoch x 2 folds
-    assert result.best_model().predict(iris.x_test, verbose=0).shape[1] == 3
+    assert len(table) == 1 and (table["epochs"] == 4).all()  # 2 epochs x 2 folds
+    best_epoch = table["best_epoch"].iloc[0]
+    assert 1 <= best_epoch <= 2
+    model = result.best_model()  # with cv: refit on all of x for the best epoch
+    assert len(model.history.epoch) == round(best_epoch)
+    assert model.predict(iris.x_test, verbose=0).shape[1] == 3
+    with pytest.raises(ValueError, match="no trial model"):
+        result.best_model(refit=False)
+
+
+def test_refit_trains_on_train_and_validation_for_the_best_epoch(iris, tmp_path):
+    result = tune(
+        iris.x_train,
+        iris.y_train,
+        validation_data=iris.validation_data,
+        search_space=SMALL,
+        seed=0,
+        directory=str(tmp_path),
+        stages=[{"trials": 2, "epochs": 4}],
+        babysit=False,
+    )
+    row = result.best_trial
+    assert 1 <= row["best_epoch"] <= 4 and row["best_epoch"] == int(row["best_epoch"])
+    models = [result.best_model(refit=True) for _ in range(2)]
+    assert len(models[0].history.epoch) == row["best_epoch"]
+    # Preprocessing fitted on every example the search saw: train + validation.
+    everything = np.concatenate([iris.x_train, iris.x_val])
+    mean = np.asarray(models[0].get_layer("preprocessing").mean).ravel()
+    np.testing.assert_allclose(mean, everything.mean(axis=0), rtol=1e-5)
+    # Seeded, so the refit is reproducible.
+    a, b = (m.predict(iris.x_test, verbose=0) for m in models)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # refit=False is the trial's own model, fitted on the training part only.
+    trial_model = result.best_model()
+    trial_mean = np.asarray(trial_model.get_layer("preprocessing").mean).ravel()
+    np.testing.assert_allclose(trial_mean, iris.x_train.mean(axis=0), rtol=1e-5)
+    with pytest.raises(TypeError, match="refit"):
+        result.best_model(refit="yes")
 
 
 @pytest.mark.parametrize(
