@@ -211,8 +211,9 @@ class TuneResult:
 
     def table(self):
         """One row a trial: stage, trial id, every hyperparameter, objective,
-        status, epochs run, seconds and reason. A pandas DataFrame when pandas
-        is installed, else a list of dicts."""
+        status, epochs run, best epoch (the one whose weights the trial keeps;
+        with `cv`, the mean over folds), seconds and reason. A pandas
+        DataFrame when pandas is installed, else a list of dicts."""
         try:
             import pandas as pd
         except ImportError:

@@ -86,4 +86,5 @@ def test_tune_digits(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     namespace = _run_script("tune_digits", [], monkeypatch)
     assert 0.0 <= namespace["accuracy"] <= 1.0
+    assert 0.0 <= namespace["refit_accuracy"] <= 1.0
     assert (tmp_path / "runs" / "tune_digits" / "lr_vs_l2.png").exists()
