@@ -56,11 +56,12 @@ result.to_csv(os.path.join(result.directory, "trials.csv"))
 result.plot(os.path.join(result.directory, "lr_vs_l2.png"))
 
 """
-## Test once
+## Test
 
 The best trial's own model, then the same hyperparameters refit on train +
 validation for the best trial's best epoch (more data, nothing held out: the
-test set is the only honest measure of it).
+test set is the only measure of it). Both numbers are for information: choosing
+between the two models by their test accuracy would make it a validation set.
 """
 
 model = result.best_model()

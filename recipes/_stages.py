@@ -307,6 +307,16 @@ class StageTuner(keras_tuner.Tuner):
             "seconds": float(seconds),
         }
 
+    def refit(self, trial, x, y, *, epochs, seed=None, verbose=0):
+        """A fresh model of `trial`'s hyperparameters trained on `x, y`."""
+        if seed is not None:
+            keras.utils.set_random_seed(int(seed))
+        hp = trial.hyperparameters
+        with self.strategy_scope():
+            model = self.hypermodel.build_for_data(hp, x, y)
+        self.hypermodel.fit(hp, model, x, y, epochs=epochs, verbose=verbose)
+        return model
+
     def load_model(self, trial):
         import warnings
 

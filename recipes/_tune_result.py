@@ -59,7 +59,7 @@ class TuneResult:
         tuners,
         refit_data,
         role,
-        cv=False,
+        folds=1,
         seed=None,
     ):
         self.directory = directory
@@ -71,7 +71,7 @@ class TuneResult:
         ]
         self._tuners = tuners
         self._refit_data = refit_data  # [(x, y), ...]: all the search saw
-        self._cv = cv
+        self._folds = folds  # `cv`, or 1
         self._seed = seed
         self.role = role
         self._rows = self._collect()
@@ -211,9 +211,11 @@ class TuneResult:
 
     def table(self):
         """One row a trial: stage, trial id, every hyperparameter, objective,
-        status, epochs run, best epoch (the one whose weights the trial keeps;
-        with `cv`, the mean over folds), seconds and reason. A pandas
-        DataFrame when pandas is installed, else a list of dicts."""
+        status, epochs run, best epoch (of the objective: the weights a trial
+        keeps, the epochs a refit trains; with `cv`, the mean over folds;
+        empty for searches from before it was recorded), seconds and
+        reason. A pandas DataFrame when pandas is installed, else a list of
+        dicts."""
         try:
             import pandas as pd
         except ImportError:
@@ -231,7 +233,7 @@ class TuneResult:
             writer.writerows(self._rows)
         return path
 
-    def best_model(self, refit=None):
+    def best_model(self, *, refit=None, verbose=0):
         """The best trial's model, or its hyperparameters trained on all data.
 
         Args:
@@ -240,14 +242,23 @@ class TuneResult:
                 the best hyperparameters, preprocessing fitted on every
                 example the search saw (`x` and the validation data, or all
                 of `x` with `cv`), and trains it for the best trial's best
-                epoch (with `cv`, the mean over folds), as scikit-learn's
-                `refit=True` and KerasTuner's guide do. With `seed` it is
-                reproducible. Nothing is left to validate it on: measure it
-                on a test set. Defaults to `None`: `True` with `cv` (no
-                single trial model exists), else `False`.
+                epoch (with `cv`, the mean over folds, rounded half up), as
+                scikit-learn's `refit=True` and KerasTuner's guide do. It
+                trains without `tune`'s `callbacks` and, with
+                `tune(seed=...)`, reseeds Python, NumPy and the backend so
+                it is reproducible. Nothing is left to validate it on:
+                measure it on a test set. `None` means `True` with `cv` (no
+                single trial model exists), else `False`. Defaults to `None`.
+            verbose: `fit`'s verbosity for a refit. Defaults to `0`.
 
         Returns:
             A compiled Keras model.
+
+        Raises:
+            TypeError: If `refit` is not a bool or None.
+            ValueError: On a worker (the chief holds the results), for
+                `refit=False` after a `cv` search, or when no trial finished
+                with a finite objective.
 
         Example:
 
@@ -261,41 +272,62 @@ class TuneResult:
         >>> model.output_shape
         (None, 3)
         """
-        if refit not in (None, True, False):
+        if refit is not None and not isinstance(refit, bool):
             raise TypeError(
-                f"`refit` must be True, False or None. Received: refit={refit!r}"
+                "`refit` must be True (retrain on all the data), False (load the "
+                "best trial's model) or None (True only with `cv`). "
+                f"Received: refit={refit!r}"
             )
         if self._tuners is None:
             raise ValueError(
                 "A worker holds no results: call best_model() on the chief. "
                 f"Received: role={self.role!r}"
             )
-        if refit is False and self._cv:
+        if refit is False and self._folds > 1:
             raise ValueError(
                 "With `cv` every trial trained one model per fold and kept none, "
                 "so there is no trial model to load: use best_model() or "
-                "best_model(refit=True). Received: refit=False"
+                f"best_model(refit=True). Received: refit=False, cv={self._folds}"
             )
         row = self._best_row()
         tuner = self._tuners[row["stage"]]
         trial = tuner.oracle.get_trial(row["trial_id"])
-        if not (refit or self._cv):
+        if not (refit or self._folds > 1):
             return tuner.load_model(trial)
-        import keras
         import numpy as np
 
         x = np.concatenate([part[0] for part in self._refit_data])
-        y = np.concatenate([np.asarray(part[1]) for part in self._refit_data])
-        hp = trial.hyperparameters
-        # The best epoch, or the stage's epochs for a search from before the
-        # best epoch was recorded.
-        epochs = max(1, round(row["best_epoch"] or self.stages[row["stage"]]["epochs"]))
-        if self._seed is not None:
-            keras.utils.set_random_seed(int(self._seed))
-        with tuner.strategy_scope():
-            model = tuner.hypermodel.build_for_data(hp, x, y)
-        tuner.hypermodel.fit(hp, model, x, y, epochs=epochs, verbose=0)
-        return model
+        y = np.concatenate([part[1] for part in self._refit_data])
+        return tuner.refit(
+            trial,
+            x,
+            y,
+            epochs=self._refit_epochs(row),
+            seed=self._seed,
+            verbose=verbose,
+        )
+
+    def _refit_epochs(self, row):
+        """The best trial's best epoch, rounded half up (at least 1)."""
+        if row["best_epoch"] is not None:
+            return max(1, math.floor(row["best_epoch"] + 0.5))
+        # A search from before trials recorded their best epoch: the epochs
+        # run per fold, less the patience that ended a trial early.
+        import warnings
+
+        stage = self.stages[row["stage"]]
+        epochs = (row["epochs"] or stage["epochs"]) / self._folds
+        if stage["patience"] and row["status"] == "completed":
+            if epochs < stage["epochs"]:
+                epochs -= stage["patience"]
+        warnings.warn(
+            f"Stage {row['stage']} trial {row['trial_id']} did not record its best "
+            f"epoch (a search from an older keras-recipes); the refit trains "
+            f"{max(1, math.floor(epochs + 0.5))} epochs, from the epochs it ran. "
+            "Run the search again with overwrite=True for the exact best epoch.",
+            stacklevel=3,
+        )
+        return max(1, math.floor(epochs + 0.5))
 
     def plot(self, path, x="learning_rate", y="l2"):
         """Scatters `x` against `y` (log axes), colored by the objective;

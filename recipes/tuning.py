@@ -69,7 +69,14 @@ def _folds(x, y, validation_data, cv, validation_split, seed):
     else:
         xv, yv = validation_data
         xv = _validate.check_x(xv, "validation_data[0]", input_shape=x.shape[1:])
-        validation_data = (xv, np.asarray(yv))
+        yv = _validate.check_labels(
+            yv,
+            task="classification",
+            num_classes=max(int(np.max(y)) + 1, 2),
+            name="validation_data[1]",
+            length=len(xv),
+        )
+        validation_data = (xv, yv)
     return [(x, y, validation_data)]
 
 
@@ -147,8 +154,8 @@ def tune(
         project_name: Sub-folder of this search. Defaults to `"search"`.
         overwrite: Delete an existing search of that name instead of
             resuming it. Defaults to `False`.
-        seed: Seed of the sampling, the splits and each trial's training.
-            Defaults to `None`.
+        seed: Seed of the sampling, the splits, each trial's training and
+            `best_model(refit=True)`. Defaults to `None`.
         distribution_strategy: A `tf.distribute.Strategy` every trial's model
             is built and trained under (e.g. `MirroredStrategy()` for several
             GPUs). Defaults to `None`.
@@ -266,6 +273,6 @@ def tune(
         # validation_data given apart from it.
         refit_data=[(x, y)] + ([folds[0][2]] if validation_data is not None else []),
         role=role,
-        cv=cv is not None,
+        folds=len(folds) if cv is not None else 1,
         seed=seed,
     )

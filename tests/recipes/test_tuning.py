@@ -181,18 +181,18 @@ def test_cross_validation(iris, tmp_path):
 
 
 def test_refit_trains_on_train_and_validation_for_the_best_epoch(iris, tmp_path):
-    result = tune(
-        iris.x_train,
-        iris.y_train,
+    kwargs = dict(
         validation_data=iris.validation_data,
-        search_space=SMALL,
+        # A high fixed rate: validation accuracy peaks early, patience ends it.
+        search_space={**SMALL, "learning_rate": 0.05},
         seed=0,
         directory=str(tmp_path),
-        stages=[{"trials": 2, "epochs": 4}],
+        stages=[{"trials": 1, "epochs": 10, "patience": 3}],
         babysit=False,
     )
+    result = tune(iris.x_train, iris.y_train, **kwargs)
     row = result.best_trial
-    assert 1 <= row["best_epoch"] <= 4 and row["best_epoch"] == int(row["best_epoch"])
+    assert row["best_epoch"] < row["epochs"] < 10  # the precondition
     models = [result.best_model(refit=True) for _ in range(2)]
     assert len(models[0].history.epoch) == row["best_epoch"]
     # Preprocessing fitted on every example the search saw: train + validation.
@@ -206,8 +206,66 @@ def test_refit_trains_on_train_and_validation_for_the_best_epoch(iris, tmp_path)
     trial_model = result.best_model()
     trial_mean = np.asarray(trial_model.get_layer("preprocessing").mean).ravel()
     np.testing.assert_allclose(trial_mean, iris.x_train.mean(axis=0), rtol=1e-5)
-    with pytest.raises(TypeError, match="refit"):
-        result.best_model(refit="yes")
+    for bad in ("yes", 1):
+        with pytest.raises(TypeError, match="refit"):
+            result.best_model(refit=bad)
+
+    # A search from before trials recorded their best epoch: the refit trains
+    # the epochs run less the patience that ended the trial, with a warning.
+    (trial_json,) = tmp_path.glob("search/stage_0/trial_*/trial.json")
+    saved = json.loads(trial_json.read_text())
+    del saved["metrics"]["metrics"]["best_epoch"]
+    trial_json.write_text(json.dumps(saved))
+    old = tune(iris.x_train, iris.y_train, **kwargs)  # resumes: nothing to run
+    assert old.best_trial["best_epoch"] is None
+    with pytest.warns(UserWarning, match="did not record its best epoch"):
+        model = old.best_model(refit=True)
+    assert len(model.history.epoch) == row["epochs"] - 3 == row["best_epoch"]
+
+
+def test_refit_after_a_validation_split_uses_all_of_x(iris, tmp_path):
+    result = tune(
+        iris.x_train,
+        iris.y_train,
+        search_space=SMALL,
+        seed=0,
+        directory=str(tmp_path),
+        stages=[{"trials": 1, "epochs": 1}],
+        babysit=False,
+    )
+    refit = result.best_model(refit=True)
+    mean = np.asarray(refit.get_layer("preprocessing").mean).ravel()
+    np.testing.assert_allclose(mean, iris.x_train.mean(axis=0), rtol=1e-5)
+    # The trial itself trained on the split's 80 %, not on all of x.
+    trial_mean = np.asarray(result.best_model().get_layer("preprocessing").mean)
+    assert not np.allclose(trial_mean.ravel(), iris.x_train.mean(axis=0))
+
+
+def test_validation_labels_are_checked_before_the_first_trial(iris, tmp_path):
+    x_val, y_val = iris.validation_data
+    with pytest.raises(ValueError, match=r"validation_data\[1\]"):
+        tune(
+            iris.x_train,
+            iris.y_train,
+            validation_data=(x_val, y_val[:-1]),
+            directory=str(tmp_path),
+        )
+    assert not any("trial_" in d for _, ds, _ in os.walk(tmp_path) for d in ds)
+
+
+@pytest.mark.parametrize(
+    "history, direction, epoch",
+    [
+        ([0.5, 0.7, 0.7, 0.6], "max", 2),  # the first of tied best values
+        ([0.9, 0.4, float("nan"), 0.4], "min", 2),  # NaN never counts as best
+        ([float("nan"), float("inf")], "max", 0),  # nothing finite: no epoch
+        ([0.3], "min", 1),
+    ],
+)
+def test_best_epoch(history, direction, epoch):
+    from recipes._stages import best_epoch
+
+    assert best_epoch(history, direction) == epoch
 
 
 @pytest.mark.parametrize(
