@@ -112,6 +112,22 @@ def best_epoch(history, direction):
     return int(np.argmax(arr) if direction == "max" else np.argmin(arr)) + 1
 
 
+def anneal_learning_rate(model, steps):
+    """Decays a compiled model's learning rate to 0 over `steps` on a cosine.
+
+    `keras.optimizers.schedules.CosineDecay` from the optimizer's rate; an
+    optimizer that already has a schedule is left alone. Returns `model`.
+    """
+    optimizer = model.optimizer
+    if isinstance(optimizer.get_config()["learning_rate"], dict):
+        return model  # a serialized schedule: the user's choice
+    rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
+        rate, decay_steps=max(1, int(steps))
+    )
+    return model
+
+
 def _penalty(model):
     losses = model.losses
     return float(sum(float(keras.ops.convert_to_numpy(v)) for v in losses))
@@ -307,13 +323,16 @@ class StageTuner(keras_tuner.Tuner):
             "seconds": float(seconds),
         }
 
-    def refit(self, trial, x, y, *, epochs, seed=None, verbose=0):
+    def refit(self, trial, x, y, *, epochs, seed=None, anneal=True, verbose=0):
         """A fresh model of `trial`'s hyperparameters trained on `x, y`."""
         if seed is not None:
             keras.utils.set_random_seed(int(seed))
         hp = trial.hyperparameters
         with self.strategy_scope():
             model = self.hypermodel.build_for_data(hp, x, y)
+        if anneal:
+            batch_size = self.hypermodel.batch_size(hp)
+            anneal_learning_rate(model, epochs * math.ceil(len(x) / batch_size))
         self.hypermodel.fit(hp, model, x, y, epochs=epochs, verbose=verbose)
         return model
 

@@ -233,7 +233,7 @@ class TuneResult:
             writer.writerows(self._rows)
         return path
 
-    def best_model(self, *, refit=None, verbose=0):
+    def best_model(self, *, refit=None, anneal=True, verbose=0):
         """The best trial's model, or its hyperparameters trained on all data.
 
         Args:
@@ -249,13 +249,23 @@ class TuneResult:
                 it is reproducible. Nothing is left to validate it on:
                 measure it on a test set. `None` means `True` with `cv` (no
                 single trial model exists), else `False`. Defaults to `None`.
+            anneal: For a refit, decay the learning rate to 0 over its
+                epochs on a cosine (`keras.optimizers.schedules.CosineDecay`).
+                The trial kept the weights of its best epoch, picked on the
+                validation set; a refit has none left, and at a constant rate
+                it would end on a noisy step. Annealing lets the last epochs
+                settle (CS231n's "anneal the learning rate");
+                `benchmarks/tuning.py` measures both on MNIST-1D. An
+                optimizer that already has a schedule is left alone.
+                Defaults to `True`.
             verbose: `fit`'s verbosity for a refit. Defaults to `0`.
 
         Returns:
             A compiled Keras model.
 
         Raises:
-            TypeError: If `refit` is not a bool or None.
+            TypeError: If `refit` is not a bool or None, or `anneal` not a
+                bool.
             ValueError: On a worker (the chief holds the results), for
                 `refit=False` after a `cv` search, or when no trial finished
                 with a finite objective.
@@ -272,6 +282,11 @@ class TuneResult:
         >>> model.output_shape
         (None, 3)
         """
+        if not isinstance(anneal, bool):
+            raise TypeError(
+                "`anneal` must be True (decay the refit's learning rate to 0) or "
+                f"False (keep it constant). Received: anneal={anneal!r}"
+            )
         if refit is not None and not isinstance(refit, bool):
             raise TypeError(
                 "`refit` must be True (retrain on all the data), False (load the "
@@ -304,6 +319,7 @@ class TuneResult:
             y,
             epochs=self._refit_epochs(row),
             seed=self._seed,
+            anneal=anneal,
             verbose=verbose,
         )
 

@@ -231,6 +231,10 @@ class RecipeHyperModel(keras_tuner.HyperModel):
             **kwargs,
         )
 
+    def batch_size(self, hp):
+        """The batch size `fit` trains `hp` with (`Model.fit`'s 32 untuned)."""
+        return hp.get("batch_size") if "batch_size" in self.specs else 32
+
     def fit(self, hp, model, *args, **kwargs):
         """Trains `model`, with `batch_size` from `hp` when it is tuned."""
         if "batch_size" in self.specs:

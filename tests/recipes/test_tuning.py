@@ -209,6 +209,24 @@ def test_refit_trains_on_train_and_validation_for_the_best_epoch(iris, tmp_path)
     for bad in ("yes", 1):
         with pytest.raises(TypeError, match="refit"):
             result.best_model(refit=bad)
+    with pytest.raises(TypeError, match="anneal"):
+        result.best_model(refit=True, anneal="cosine")
+    # The refit's rate is annealed to 0 over its steps, unless anneal=False.
+    import keras
+
+    def rate(model):
+        return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+
+    assert models[0].optimizer.get_config()["learning_rate"]["class_name"] == (
+        "CosineDecay"
+    )
+    assert rate(models[0]) < 1e-6
+    constant = result.best_model(refit=True, anneal=False)
+    assert rate(constant) == pytest.approx(0.05)
+    # The annealed model reloads in safe mode.
+    models[0].save(tmp_path / "refit.keras")
+    reloaded = keras.saving.load_model(tmp_path / "refit.keras", safe_mode=True)
+    np.testing.assert_allclose(reloaded.predict(iris.x_test, verbose=0), a, atol=1e-5)
 
     # A search from before trials recorded their best epoch: the refit trains
     # the epochs run less the patience that ended the trial, with a warning.
