@@ -168,7 +168,10 @@ def tune(
         verbose: KerasTuner's and `fit`'s verbosity. Defaults to `0`.
 
     Returns:
-        A `TuneResult`.
+        A `TuneResult`: `table()`, `best_hyperparameters`, `findings`,
+        `plot(path)`, and `best_model()` (the best trial's model) or
+        `best_model(refit=True)` (its hyperparameters retrained on all the
+        data the search saw, for its best epoch, the rate annealed to 0).
 
     Raises:
         ValueError: On bad data, an unknown builder, hyperparameter or
