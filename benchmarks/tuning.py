@@ -14,7 +14,9 @@ Run: `nice -n 10 python benchmarks/tuning.py` (writes
 other stages than `tune`'s defaults and writes `tuning_stages.json` instead;
 `--space "{'units': (256, 2048)}"` overrides the search space (a Python
 literal) and writes `tuning_space.json`; `--seed N` (default 0) seeds the
-search and the untuned run and adds `_seedN` to the file name.
+search and the untuned run and adds `_seedN` to the file name. `--summary`
+prints one row per seed from those files (`tuning.json`, `tuning_seed*.json`)
+and their medians, without running anything.
 """
 
 import os
@@ -100,7 +102,42 @@ def overhead(data, workdir, repeats=4, epochs=2):
     return out
 
 
+def summary():
+    """Prints one row per seed of the default search, and the medians."""
+    import glob
+
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    paths = [os.path.join(out, "tuning.json")]
+    paths += sorted(glob.glob(os.path.join(out, "tuning_seed*.json")))
+    runs = []
+    for path in paths:
+        with open(path) as f:
+            run = json.load(f)
+        if "tuned_refit_constant_rate_test_accuracy" in run:  # this version's
+            runs.append(run)
+    columns = (
+        ("untuned", "untuned_test_accuracy"),
+        ("untuned refit", "untuned_refit_test_accuracy"),
+        ("tuned", "tuned_test_accuracy"),
+        ("tuned refit, constant rate", "tuned_refit_constant_rate_test_accuracy"),
+        ("tuned refit (annealed)", "tuned_refit_test_accuracy"),
+        ("best validation", "best_val_accuracy"),
+    )
+    print("| seed | " + " | ".join(c for c, _ in columns) + " | search + refit |")
+    print("|---" * (len(columns) + 2) + "|")
+    for run in sorted(runs, key=lambda r: r["seed"]):
+        minutes = (run["search_seconds"] + run["refit_seconds"]) / 60
+        cells = " | ".join(f"{run[k]:.3f}" for _, k in columns)
+        print(f"| {run['seed']} | {cells} | {minutes:.1f} min |")
+    medians = " | ".join(
+        f"{statistics.median(r[k] for r in runs):.3f}" for _, k in columns
+    )
+    print(f"| median | {medians} | |")
+
+
 def main():
+    if "--summary" in sys.argv:
+        return summary()
     data = datasets.load("mnist1d")
     stages = [dict(s) for s in (STAGES or DEFAULT_STAGES)]
     if QUICK:
