@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-import glob
-import json
 import math
-import os
 
 from callbacks import Finding
-from recipes import _search_space, _stages
-
-_STATUS = {"COMPLETED": "completed", "FAILED": "failed", "INVALID": "failed"}
-
-
-def _load_trials(stage_dir):
-    from keras_tuner.engine.trial import Trial
-
-    trials = []
-    for fname in sorted(glob.glob(os.path.join(stage_dir, "trial_*", "trial.json"))):
-        try:
-            trial = Trial.load(fname)
-        except ValueError:
-            # KerasTuner's chief rewrites trial.json in place; a worker that
-            # finished early can read it mid-write. That trial is still
-            # running, so it is not part of this worker's table.
-            continue
-        side_file = os.path.join(os.path.dirname(fname), _stages.SIDE_FILE)
-        side = {}
-        if os.path.exists(side_file):
-            with open(side_file) as f:
-                side = json.load(f)
-        trials.append((trial, side))
-    return trials
+from recipes import _search_space, _stages, _trial_rows
 
 
 class TuneResult:
@@ -91,51 +65,10 @@ class TuneResult:
         return [dict(t.hyperparameters.values) for t in best]
 
     def _collect(self):
-        rows = []
         names = list(dict.fromkeys(n for stage in self._specs for n in stage))
-        for i in range(len(self.stages)):
-            stage_dir = os.path.join(self.directory, f"stage_{i}")
-            for trial, side in _load_trials(stage_dir):
-                metrics = trial.metrics
-                value = (
-                    metrics.get_best_value(self.objective.name)
-                    if metrics.exists(self.objective.name)
-                    else None
-                )
-                stopped = metrics.exists("stopped_early") and metrics.get_last_value(
-                    "stopped_early"
-                )
-                status = _STATUS.get(trial.status, trial.status.lower())
-                reason = side.get("reason", "")
-                if stopped:
-                    status = "stopped_early"
-                    reason = reason or "stopped by the Babysitter"
-                elif status == "failed" and trial.message:
-                    reason = trial.message.strip().splitlines()[-1]
-                row = {"stage": i, "trial_id": trial.trial_id}
-                hp = trial.hyperparameters.values
-                row.update({n: hp.get(n) for n in names})
-                row[self.objective.name] = value
-                row["status"] = status
-                row["epochs"] = (
-                    int(metrics.get_last_value("epochs_run"))
-                    if metrics.exists("epochs_run")
-                    else side.get("epochs_run")
-                )
-                row["best_epoch"] = (
-                    round(metrics.get_last_value("best_epoch"), 1)
-                    if metrics.exists("best_epoch")
-                    else None
-                )
-                row["seconds"] = (
-                    round(metrics.get_last_value("seconds"), 2)
-                    if metrics.exists("seconds")
-                    else None
-                )
-                row["reason"] = reason
-                row["tuner_id"] = side.get("tuner_id")
-                rows.append(row)
-        return rows
+        return _trial_rows.read_rows(
+            self.directory, len(self.stages), names, self.objective.name
+        )
 
     def _best_row(self):
         name, sign = self.objective.name, 1 if self.objective.direction == "max" else -1

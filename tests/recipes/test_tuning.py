@@ -451,7 +451,7 @@ def test_a_trial_file_being_written_by_another_process_is_skipped(tmp_path):
     from keras_tuner.engine.trial import Trial
 
     from recipes import _stages
-    from recipes._tune_result import _load_trials
+    from recipes._trial_rows import _load_trials
 
     done = tmp_path / "trial_0"
     done.mkdir()
