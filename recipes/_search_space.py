@@ -26,6 +26,7 @@ _DEFAULTS = {
         "units": ("int", 256, 1024, "log"),
         "depth": ("int", 1, 3, "linear"),
         "batch_size": ("choice", (32, 64, 128, 256)),
+        "batch_norm": ("choice", (True, False)),
     },
     "cnn": {
         "learning_rate": ("float", 1e-4, 1e-1, "log"),
@@ -72,6 +73,18 @@ class Spec:
         if self.kind == "choice":
             return list(self.values)
         return (self.low, self.high, self.sampling)
+
+    def cast(self, value):
+        """`value` as the spec's own type: KerasTuner stores a choice of
+        booleans as the integers 1 and 0 (`bool` is an `int` subclass), so a
+        `[True, False]` choice comes back from a trial as 1 or 0."""
+        if (
+            self.values
+            and all(isinstance(v, bool) for v in self.values)
+            and value in (0, 1)
+        ):
+            return bool(value)
+        return value
 
     def nearest(self, value):
         """The legal value closest to `value` (in log terms for numbers), or

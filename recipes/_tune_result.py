@@ -65,10 +65,14 @@ class TuneResult:
         return [dict(t.hyperparameters.values) for t in best]
 
     def _collect(self):
-        names = list(dict.fromkeys(n for stage in self._specs for n in stage))
-        return _trial_rows.read_rows(
-            self.directory, len(self.stages), names, self.objective.name
+        specs = {n: spec for stage in self._specs for n, spec in stage.items()}
+        rows = _trial_rows.read_rows(
+            self.directory, len(self.stages), list(specs), self.objective.name
         )
+        for row in rows:
+            for name, spec in specs.items():
+                row[name] = spec.cast(row[name])
+        return rows
 
     def _best_row(self):
         name, sign = self.objective.name, 1 if self.objective.direction == "max" else -1

@@ -29,11 +29,22 @@ def test_defaults_cover_the_lecture_ranges(iris):
         "units",
         "depth",
         "batch_size",
+        "batch_norm",
     }
     lr, l2 = space["learning_rate"], space["l2"]
     assert (lr.min_value, lr.max_value, lr.sampling) == (1e-4, 1e-1, "log")
     assert (l2.min_value, l2.max_value, l2.sampling) == (1e-6, 1e-2, "log")
     assert list(space["batch_size"].values) == [32, 64, 128, 256]
+    # BatchNormalization is searched, on first: the default trial keeps it.
+    assert list(space["batch_norm"].values) == [True, False]
+    assert "bn_0" in [layer.name for layer in model.layers]
+    # KerasTuner stores the choice as 1/0; a trial that drew 0 builds without BN.
+    hp_off = keras_tuner.HyperParameters()
+    hp_off.Choice("batch_norm", [True, False])
+    hp_off.values["batch_norm"] = 0
+    plain = hm.build(hp_off)
+    assert "bn_0" not in [layer.name for layer in plain.layers]
+    assert plain.get_layer("dense_0").use_bias
     units = space["units"]
     assert (units.min_value, units.max_value, units.sampling) == (256, 1024, "log")
     # Defaults of an empty `hp` are the lower bounds: one layer of 256 units.

@@ -69,8 +69,12 @@ def test_two_stages_table_narrowing_and_best(iris, tmp_path, monkeypatch):
         "units",
         "depth",
         "batch_size",
+        "batch_norm",
     }
     assert best["learning_rate"] in set(table["learning_rate"])
+    # KerasTuner keeps a [True, False] choice as 1/0; the result gives bools.
+    assert isinstance(best["batch_norm"], bool)
+    assert {type(v) for v in table["batch_norm"]} == {bool}
     model = result.best_model()
     assert model.predict(iris.x_test, verbose=0).shape == (len(iris.x_test), 3)
     path = result.to_csv(str(tmp_path / "trials.csv"))
@@ -85,8 +89,11 @@ def test_two_stages_table_narrowing_and_best(iris, tmp_path, monkeypatch):
         "learning_rate", "float", lr / 100, lr * 1.01, "log"
     )
     edges = [f for f in result._findings() if f.check == "search_range_edge"]
-    assert [f.severity for f in edges] == ["warning"]
-    assert "learning_rate" in edges[0].message and "upward" in edges[0].suggestion
+    lr_edges = [f for f in edges if "learning_rate" in f.message]
+    assert [f.severity for f in lr_edges] == ["warning"]
+    assert "upward" in lr_edges[0].suggestion
+    # Only ranges have edges: a choice such as batch_norm never warns.
+    assert not [f for f in edges if "batch_norm" in f.message]
 
 
 def test_first_trials_are_the_defaults_then_the_previous_best(iris, tmp_path):
@@ -107,7 +114,7 @@ def test_first_trials_are_the_defaults_then_the_previous_best(iris, tmp_path):
     first = stage0.iloc[0]
     assert first["trial_id"] == "0"
     assert (first["learning_rate"], first["l2"], first["dropout"]) == (1e-5, 1e-4, 0.5)
-    assert first["batch_size"] == 32
+    assert first["batch_size"] == 32 and bool(first["batch_norm"]) is True
     assert first["units"] == 64  # build_mlp's 1024, moved into the space
     assert stage0["learning_rate"].nunique() == 3  # the others are sampled
     # Stage 1 first retrains one of stage 0's best trials, for its longer run,
