@@ -14,7 +14,10 @@ Run: `nice -n 10 python benchmarks/tuning.py` (writes
 other stages than `tune`'s defaults and writes `tuning_stages.json` instead;
 `--space "{'units': (256, 2048)}"` overrides the search space (a Python
 literal) and writes `tuning_space.json`; `--seed N` (default 0) seeds the
-search and the untuned run and adds `_seedN` to the file name. `--summary`
+search and the untuned run and adds `_seedN` to the file name.
+`--reuse-untuned` takes the untuned rows from that file's earlier run when its
+last stage is the same (they do not depend on the search space), marked
+`untuned_reused` in the JSON, and saves their 5-10 minutes. `--summary`
 prints one row per seed from those files (`tuning.json`, `tuning_seed*.json`)
 and their medians, without running anything.
 """
@@ -34,7 +37,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from _results import write_json  # noqa: E402
 
-from recipes import build_mlp, datasets  # noqa: E402
+from recipes import _search_space, build_mlp, datasets  # noqa: E402
 from recipes._stages import DEFAULT_STAGES, anneal_learning_rate  # noqa: E402
 from recipes.tuning import tune  # noqa: E402
 
@@ -109,11 +112,15 @@ def summary():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     paths = [os.path.join(out, "tuning.json")]
     paths += sorted(glob.glob(os.path.join(out, "tuning_seed*.json")))
+    names = set(_search_space.resolve("mlp"))
     runs = []
     for path in paths:
         with open(path) as f:
             run = json.load(f)
-        if "tuned_refit_constant_rate_test_accuracy" in run:  # this version's
+        # This version's: with the refit rows, searched over today's default
+        # space (runs from before a default changed are left out).
+        space = run.get("search_spaces", [{}])[0]
+        if "tuned_refit_constant_rate_test_accuracy" in run and set(space) == names:
             runs.append(run)
     columns = (
         ("untuned", "untuned_test_accuracy"),
@@ -123,34 +130,24 @@ def summary():
         ("tuned refit (annealed)", "tuned_refit_test_accuracy"),
         ("best validation", "best_val_accuracy"),
     )
-    print("| seed | " + " | ".join(c for c, _ in columns) + " | search + refit |")
-    print("|---" * (len(columns) + 2) + "|")
+    head = " | ".join(c for c, _ in columns)
+    print(f"| seed | {head} | search + refit | best uses BatchNormalization |")
+    print("|---" * (len(columns) + 3) + "|")
     for run in sorted(runs, key=lambda r: r["seed"]):
         minutes = (run["search_seconds"] + run["refit_seconds"]) / 60
         cells = " | ".join(f"{run[k]:.3f}" for _, k in columns)
-        print(f"| {run['seed']} | {cells} | {minutes:.1f} min |")
+        bn = "yes" if run["best_hyperparameters"]["batch_norm"] else "no"
+        print(f"| {run['seed']} | {cells} | {minutes:.1f} min | {bn} |")
     medians = " | ".join(
         f"{statistics.median(r[k] for r in runs):.3f}" for _, k in columns
     )
-    print(f"| median | {medians} | |")
+    print(f"| median | {medians} | | |")
 
 
-def main():
-    if "--summary" in sys.argv:
-        return summary()
-    data = datasets.load("mnist1d")
-    stages = [dict(s) for s in (STAGES or DEFAULT_STAGES)]
-    if QUICK:
-        stages = [{"trials": 3, "epochs": 1}, {"trials": 2, "epochs": 2}]
+def untuned(data, stages):
+    """The untuned defaults, trained like the last stage's trials and refit."""
     last_epochs = stages[-1]["epochs"]
-    results = {
-        "stages": stages,
-        "search_space_overrides": repr(SPACE),
-        "seed": SEED,
-        "load_average_at_start": os.getloadavg()[0],
-    }
-    workdir = tempfile.mkdtemp(prefix="bench_tuning_")
-
+    results = {}
     keras.utils.set_random_seed(SEED)
     start = time.perf_counter()
     model = build_mlp(
@@ -199,6 +196,57 @@ def main():
         data.x_test, data.y_test, verbose=0
     )[1]
 
+    return results
+
+
+def reused_untuned(path, stages):
+    """The untuned rows of an earlier run of this seed with the same last
+    stage, or None. They do not depend on the search space."""
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        old = json.load(f)
+    if old.get("stages", [{}])[-1] != stages[-1] or any(k not in old for k in UNTUNED):
+        return None
+    return {k: old[k] for k in UNTUNED}
+
+
+UNTUNED = (
+    "untuned_epochs",
+    "untuned_test_accuracy",
+    "untuned_seconds",
+    "untuned_refit_epochs",
+    "untuned_refit_test_accuracy",
+)
+
+
+def main():
+    if "--summary" in sys.argv:
+        return summary()
+    data = datasets.load("mnist1d")
+    stages = [dict(s) for s in (STAGES or DEFAULT_STAGES)]
+    if QUICK:
+        stages = [{"trials": 3, "epochs": 1}, {"trials": 2, "epochs": 2}]
+    last_epochs = stages[-1]["epochs"]
+    results = {
+        "stages": stages,
+        "search_space_overrides": repr(SPACE),
+        "seed": SEED,
+        "load_average_at_start": os.getloadavg()[0],
+    }
+    workdir = tempfile.mkdtemp(prefix="bench_tuning_")
+
+    name = "tuning_quick.json" if QUICK else "tuning.json"
+    name = "tuning_stages.json" if STAGES and not QUICK else name
+    name = "tuning_space.json" if SPACE and not QUICK else name
+    if SEED:
+        name = name.replace(".json", f"_seed{SEED}.json")
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    path = os.path.join(out, name)
+    old = reused_untuned(path, stages) if "--reuse-untuned" in sys.argv else None
+    results.update(old or untuned(data, stages))
+    results["untuned_reused"] = old is not None
+    untuned_best_epoch = results["untuned_refit_epochs"]
     start = time.perf_counter()
     result = tune(
         data.x_train,
@@ -315,14 +363,8 @@ def main():
     )
     for f in results["findings"]:
         print(f)
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     os.makedirs(out, exist_ok=True)
-    name = "tuning_quick.json" if QUICK else "tuning.json"
-    name = "tuning_stages.json" if STAGES and not QUICK else name
-    name = "tuning_space.json" if SPACE and not QUICK else name
-    if SEED:
-        name = name.replace(".json", f"_seed{SEED}.json")
-    write_json(os.path.join(out, name), results, indent=2, default=float)
+    write_json(path, results, indent=2, default=float)
 
 
 if __name__ == "__main__":
