@@ -187,7 +187,7 @@ def tune(
     ...               stages=[{"trials": 3, "epochs": 2}],
     ...               directory="/tmp/tune_iris", overwrite=True)
     >>> sorted(result.best_hyperparameters)[:2]
-    ['batch_size', 'depth']
+    ['batch_norm', 'batch_size']
     """
     x = _validate.check_x(x, "x")
     y = np.asarray(y)
