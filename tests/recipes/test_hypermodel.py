@@ -117,6 +117,7 @@ def test_default_values_are_the_builders_own(iris):
         "units": 1024,
         "depth": 2,
         "batch_size": 32,
+        "batch_norm": True,
     }
     # builder_kwargs change what "untuned" means; added names use the builder's.
     hm = RecipeHyperModel(
@@ -131,6 +132,7 @@ def test_default_values_are_the_builders_own(iris):
     assert values["activation"] == "relu" and "batch_size" not in values
     cnn = RecipeHyperModel("cnn", (8, 8, 1), 10).default_values()
     assert (cnn["filters"], cnn["depth"]) == (32, 3)
+    assert "batch_norm" not in cnn  # the CNN keeps BatchNormalization
 
 
 @pytest.mark.parametrize(
