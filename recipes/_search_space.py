@@ -9,7 +9,9 @@ A search space maps a hyperparameter name to a spec:
 - a scalar (number, string, bool): a fixed value;
 - `None`: drop it, so the builder's own default is used.
 
-Internally every spec becomes a `Spec`. This module never imports KerasTuner.
+Internally every spec becomes a `Spec`. Narrowing a space between stages and
+finding values at a range's edge live in `_narrowing`. This module never
+imports KerasTuner.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ SPECIAL = {
     "cnn": ("filters", "depth", "batch_size"),
 }
 # Hard limits: (lowest allowed, highest allowed, is the high end exclusive).
-_LIMITS = {
+LIMITS = {
     "learning_rate": (0.0, math.inf, True),
     "l2": (0.0, math.inf, False),
     "dropout": (0.0, 1.0, True),
@@ -92,17 +94,17 @@ class Spec:
         if self.kind in ("fixed", "choice"):
             if value in self.values:
                 return value
-            options = [v for v in self.values if _is_number(v)]
-            if not _is_number(value) or not options:
+            options = [v for v in self.values if is_number(v)]
+            if not is_number(value) or not options:
                 return None
             return min(options, key=lambda v: _distance(v, value))
-        if not _is_number(value):
+        if not is_number(value):
             return None
         clipped = min(max(value, self.low), self.high)
         return int(round(clipped)) if self.kind == "int" else float(clipped)
 
 
-def _is_number(v):
+def is_number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
@@ -196,9 +198,9 @@ def _spec(name, spec, default):
 
 
 def _check_limits(spec):
-    if spec.name not in _LIMITS:
+    if spec.name not in LIMITS:
         return
-    lo_lim, hi_lim, exclusive = _LIMITS[spec.name]
+    lo_lim, hi_lim, exclusive = LIMITS[spec.name]
     if spec.kind in ("float", "int"):
         values = (spec.low, spec.high)
     else:
@@ -260,94 +262,6 @@ def resolve(builder, search_space=None, allowed=()):
         _check_limits(s)
         out[name] = s
     return out
-
-
-def _t(v, sampling):
-    return math.log(v) if sampling == "log" else float(v)
-
-
-def _inv(t, sampling):
-    return math.exp(t) if sampling == "log" else t
-
-
-def narrow(specs, best_values, *, margin=0.1, min_width=0.1):
-    """Narrows each range around the values of the best trials.
-
-    Numeric ranges become `[min, max]` of the best trials' values, padded by
-    `margin` of the old (log) width on each side, at least `min_width` of it
-    wide, and never beyond the old range. Choices keep the values the best
-    trials used (numeric choices: every value between their min and max).
-
-    Args:
-        specs: Dict name -> `Spec` of the stage before.
-        best_values: List of dicts of hyperparameter values, best first.
-        margin: Padding on each side, as a fraction of the old width.
-        min_width: Smallest new width, as a fraction of the old width.
-
-    Returns:
-        A new dict name -> `Spec`.
-    """
-    out = {}
-    for name, spec in specs.items():
-        seen = [v[name] for v in best_values if name in v]
-        if not seen or spec.kind == "fixed":
-            out[name] = spec
-            continue
-        if spec.kind == "choice":
-            numeric = all(
-                isinstance(v, (int, float)) and not isinstance(v, bool)
-                for v in spec.values
-            )
-            if numeric:
-                keep = tuple(v for v in spec.values if min(seen) <= v <= max(seen))
-            else:
-                keep = tuple(v for v in spec.values if v in seen)
-            kind = "fixed" if len(keep) == 1 else "choice"
-            out[name] = Spec(name, kind, values=keep)
-            continue
-        lo, hi = _t(spec.low, spec.sampling), _t(spec.high, spec.sampling)
-        width = hi - lo
-        ts = [_t(v, spec.sampling) for v in seen]
-        new_lo, new_hi = min(ts) - margin * width, max(ts) + margin * width
-        if new_hi - new_lo < min_width * width:
-            mid = (new_lo + new_hi) / 2
-            new_lo, new_hi = mid - min_width * width / 2, mid + min_width * width / 2
-            shift = max(0.0, lo - new_lo) - max(0.0, new_hi - hi)
-            new_lo, new_hi = new_lo + shift, new_hi + shift
-        new_lo, new_hi = max(lo, new_lo), min(hi, new_hi)
-        low, high = _inv(new_lo, spec.sampling), _inv(new_hi, spec.sampling)
-        if spec.kind == "int":
-            low = max(spec.low, int(round(low)))
-            high = min(spec.high, int(round(high)))
-            if low >= high:
-                out[name] = Spec(name, "fixed", values=(int(low),))
-                continue
-        else:
-            low, high = float(f"{low:.4g}"), float(f"{high:.4g}")
-            low, high = max(low, spec.low), min(high, spec.high)
-        out[name] = Spec(name, spec.kind, low, high, spec.sampling)
-    return out
-
-
-def edge_positions(specs, values, *, edge=0.1, min_int_values=10):
-    """Yields `(name, side, spec, value)` for values in the outer `edge` of a range.
-
-    A side at a hard limit (dropout 0, depth 1, ...) is skipped: it cannot be
-    widened. Integer ranges with fewer than `min_int_values` values are
-    skipped (every value of 1..3 is at an edge).
-    """
-    for name, spec in specs.items():
-        if spec.kind not in ("float", "int") or name not in values:
-            continue
-        if spec.kind == "int" and spec.high - spec.low + 1 < min_int_values:
-            continue
-        lo, hi = _t(spec.low, spec.sampling), _t(spec.high, spec.sampling)
-        pos = (_t(values[name], spec.sampling) - lo) / (hi - lo)
-        limits = _LIMITS.get(name)
-        if pos <= edge and not (limits and spec.low <= limits[0]):
-            yield name, "low", spec, values[name]
-        elif pos >= 1 - edge and not (limits and spec.high >= limits[1]):
-            yield name, "high", spec, values[name]
 
 
 def full_space(builder, specs):

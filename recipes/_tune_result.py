@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from callbacks import Finding
-from recipes import _search_space, _stages, _trial_rows
+from recipes import _narrowing, _stages, _trial_rows
 
 
 class TuneResult:
@@ -122,9 +122,7 @@ class TuneResult:
             best = self.best_hyperparameters
         except ValueError:
             return out
-        for name, side, spec, value in _search_space.edge_positions(
-            self._specs[0], best
-        ):
+        for name, side, spec, value in _narrowing.edge_positions(self._specs[0], best):
             bound = spec.low if side == "low" else spec.high
             way = (
                 "downward (lower the minimum)"

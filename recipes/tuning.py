@@ -8,7 +8,7 @@ import shutil
 import keras_tuner
 import numpy as np
 
-from recipes import _chief, _search_space, _stages, _validate
+from recipes import _chief, _narrowing, _search_space, _stages, _validate
 from recipes._tune_result import TuneResult
 from recipes.hypermodel import RecipeHyperModel
 
@@ -231,7 +231,7 @@ def tune(
         for i, stage in enumerate(stages):
             if i and role != "worker":
                 best = TuneResult.best_values(tuners[-1], stage["top"])
-                specs = _search_space.narrow(specs, best, margin=stage["margin"])
+                specs = _narrowing.narrow(specs, best, margin=stage["margin"])
                 first_values = [best[0], defaults]
             space = _search_space.full_space(builder, specs)
             spaces.append(specs)

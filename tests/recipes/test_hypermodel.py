@@ -2,7 +2,7 @@ import keras_tuner
 import numpy as np
 import pytest
 
-from recipes import _search_space
+from recipes import _narrowing, _search_space
 from recipes.hypermodel import RecipeHyperModel
 
 
@@ -179,7 +179,7 @@ def test_narrow_around_best_trials():
             "batch_size": 128,
         },
     ]
-    new = _search_space.narrow(specs, best, margin=0.1)
+    new = _narrowing.narrow(specs, best, margin=0.1)
     lr = new["learning_rate"]
     # log width 3 decades; 10 % margin = 0.3 decades each side of [1e-3, 3e-3]
     assert lr.low == pytest.approx(1e-3 / 10**0.3, rel=1e-3)
@@ -191,7 +191,7 @@ def test_narrow_around_best_trials():
     assert new["batch_size"].values == (64, 128)
     assert 128 < new["units"].low <= 256 and 512 <= new["units"].high < 1024
     # Never beyond the old range, however wide the margin.
-    wide = _search_space.narrow(specs, best, margin=0.9)
+    wide = _narrowing.narrow(specs, best, margin=0.9)
     assert wide["learning_rate"].low == 1e-4 and wide["learning_rate"].high == 1e-1
 
 
@@ -205,6 +205,6 @@ def test_edge_positions():
         "depth": 3,
         "batch_size": 32,
     }
-    edges = {(n, side) for n, side, _, _ in _search_space.edge_positions(specs, values)}
+    edges = {(n, side) for n, side, _, _ in _narrowing.edge_positions(specs, values)}
     # dropout 0 is a hard limit and depth 1..3 too small a range to judge.
     assert edges == {("learning_rate", "high"), ("l2", "low")}
