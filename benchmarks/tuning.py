@@ -195,8 +195,16 @@ def untuned(data, stages):
     results["untuned_refit_test_accuracy"] = model.evaluate(
         data.x_test, data.y_test, verbose=0
     )[1]
-
     return results
+
+
+UNTUNED = (
+    "untuned_epochs",
+    "untuned_test_accuracy",
+    "untuned_seconds",
+    "untuned_refit_epochs",
+    "untuned_refit_test_accuracy",
+)
 
 
 def reused_untuned(path, stages):
@@ -209,15 +217,6 @@ def reused_untuned(path, stages):
     if old.get("stages", [{}])[-1] != stages[-1] or any(k not in old for k in UNTUNED):
         return None
     return {k: old[k] for k in UNTUNED}
-
-
-UNTUNED = (
-    "untuned_epochs",
-    "untuned_test_accuracy",
-    "untuned_seconds",
-    "untuned_refit_epochs",
-    "untuned_refit_test_accuracy",
-)
 
 
 def main():
