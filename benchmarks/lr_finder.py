@@ -43,8 +43,8 @@ import tensorflow as tf  # noqa: E402
 from _results import locked, write_json  # noqa: E402
 
 import recipes  # noqa: E402
-from recipes.lr_finder import RULES, find_learning_rate  # noqa: E402
-from recipes.preflight_checks import preflight  # noqa: E402
+from recipes.checks.lr_finder import RULES, find_learning_rate  # noqa: E402
+from recipes.checks.preflight import preflight  # noqa: E402
 
 tf.config.threading.set_intra_op_parallelism_threads(1)  # shared 2-core box
 tf.config.threading.set_inter_op_parallelism_threads(1)

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from _results import write_json  # noqa: E402
 
 from recipes import datasets  # noqa: E402
-from recipes.hypermodel import RecipeHyperModel  # noqa: E402
+from recipes.search.hypermodel import RecipeHyperModel  # noqa: E402
 
 EPOCHS = 3
 LR = (1e-4, 1e-1)

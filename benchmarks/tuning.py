@@ -37,9 +37,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from _results import write_json  # noqa: E402
 
-from recipes import _search_space, build_mlp, datasets  # noqa: E402
-from recipes._stages import DEFAULT_STAGES, anneal_learning_rate  # noqa: E402
-from recipes.tuning import tune  # noqa: E402
+from recipes import build_mlp, datasets  # noqa: E402
+from recipes.search import space as _search_space
+from recipes.search.stages import DEFAULT_STAGES, anneal_learning_rate  # noqa: E402
+from recipes.search.tuning import tune  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 STAGES = (

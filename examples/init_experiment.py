@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 
 import recipes  # noqa: E402
 from callbacks import Babysitter  # noqa: E402
-from recipes import plots  # noqa: E402
+from recipes.run import plots  # noqa: E402
 
 CONFIGS = {
     "tanh, N(0, 0.01)": ("tanh", keras.initializers.RandomNormal(stddev=0.01)),

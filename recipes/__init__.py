@@ -14,25 +14,27 @@ Example:
 
 import importlib
 
-# public name -> module that defines it. A module never shares its name with
-# the function it defines: importing `recipes.x` sets the package attribute `x`.
+# public name -> module that defines it. Public names live here, never in the
+# subpackages' __init__: `recipes.checks.preflight` is the module defining
+# `preflight`, and importing it sets an attribute of `recipes.checks` only.
 _LAZY = {
-    "build_mlp": "recipes.mlp",
-    "build_cnn": "recipes.cnn",
-    "preprocessing_layer": "recipes.preprocessing",
+    "build_mlp": "recipes.models.mlp",
+    "build_cnn": "recipes.models.cnn",
+    "preprocessing_layer": "recipes.models.preprocessing",
     "recommendations": "recipes.advice",
-    "RecipeHyperModel": "recipes.hypermodel",
-    "tune": "recipes.tuning",
-    "TuneResult": "recipes.tuning",
-    "babysit": "recipes.run",
-    "BabysitResult": "recipes.run",
-    "evaluate": "recipes.evaluation",
-    "preflight": "recipes.preflight_checks",
-    "PreflightReport": "recipes.preflight_checks",
-    "find_learning_rate": "recipes.lr_finder",
-    "LRFinderResult": "recipes.lr_finder",
+    "RecipeHyperModel": "recipes.search.hypermodel",
+    "tune": "recipes.search.tuning",
+    "TuneResult": "recipes.search.tuning",
+    "babysit": "recipes.run.babysit",
+    "BabysitResult": "recipes.run.babysit",
+    "evaluate": "recipes.run.evaluation",
+    "preflight": "recipes.checks.preflight",
+    "PreflightReport": "recipes.checks.preflight",
+    "find_learning_rate": "recipes.checks.lr_finder",
+    "LRFinderResult": "recipes.checks.lr_finder",
 }
-_SUBMODULES = ("datasets",)
+# public submodule -> where it lives (`from recipes import plots` predates run/)
+_SUBMODULES = {"datasets": "recipes.datasets", "plots": "recipes.run.plots"}
 
 __all__ = sorted([*_LAZY, *_SUBMODULES])
 __version__ = "0.1.0"
@@ -42,7 +44,7 @@ def __getattr__(name):
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
     elif name in _SUBMODULES:
-        value = importlib.import_module(f"recipes.{name}")
+        value = importlib.import_module(_SUBMODULES[name])
     else:
         raise AttributeError(f"module 'recipes' has no attribute {name!r}")
     globals()[name] = value

@@ -146,7 +146,7 @@ def _positive(args, *names):
 
 
 def _babysit(args, **kwargs):
-    from recipes.run import babysit
+    from recipes.run.babysit import babysit
 
     result = babysit(
         output_dir=args.output_dir,
@@ -225,8 +225,8 @@ def _run(args):
 
 
 def _check(args, x, y, kwargs):
-    from recipes import _run_steps as steps
-    from recipes.preflight_checks import preflight
+    from recipes.checks.preflight import preflight
+    from recipes.run import _steps as steps
 
     splits = steps.prepare_data(
         x,

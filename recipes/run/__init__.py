@@ -1,0 +1,13 @@
+"""One babysat run into a run folder: `babysit`, `evaluate`, the report.
+
+Floor: the top of the library, below only `recipes.cli`.
+
+Modules: `babysit` (`babysit`, `BabysitResult`), `_flow` (the run's steps in
+order), `_steps` (each step), `_fit_callbacks` (the run's own small
+callbacks), `evaluation` (`evaluate`), `report` (report.md), `plots` (the
+run folder's figures). Use the public names from `recipes`:
+
+>>> import recipes
+>>> callable(recipes.babysit)
+True
+"""

@@ -1,0 +1,297 @@
+"""The steps of `recipes.babysit` (private): data, run folder, model, probes."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+
+import keras
+import numpy as np
+
+from recipes import _validate
+
+MAX_CLASSES = 50  # integer labels with more distinct values are targets
+
+
+@dataclasses.dataclass
+class Splits:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray | None
+    y_test: np.ndarray | None
+    task: str
+    num_classes: int
+    class_names: list
+
+
+def infer_task(y, task):
+    """Returns "classification" or "regression" for `task="auto"`."""
+    if task != "auto":
+        if task not in ("classification", "regression"):
+            raise ValueError(
+                "`task` must be 'auto', 'classification' or 'regression'. "
+                f"Received: task={task!r}"
+            )
+        return task
+    arr = np.asarray(y)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
+        return "classification"  # check_labels explains string labels
+    arr = arr.astype("float64")
+    if not np.isfinite(arr).all():
+        return "classification"  # check_labels reports the NaNs
+    integral = np.all(arr == np.round(arr)) and arr.ndim == 1
+    few = integral and len(np.unique(arr)) <= MAX_CLASSES
+    return "classification" if few and arr.min() >= 0 else "regression"
+
+
+def _stratify(y, task):
+    if task != "classification":
+        return None
+    counts = np.bincount(y.astype(int))
+    return y if counts[counts > 0].min() >= 2 else None
+
+
+def _split(x, y, fraction, task, seed):
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(
+        x, y, test_size=fraction, stratify=_stratify(y, task), random_state=seed
+    )
+
+
+def prepare_data(
+    x,
+    y,
+    *,
+    x_test,
+    y_test,
+    validation_data,
+    validation_split,
+    test_split,
+    task,
+    class_names,
+    seed,
+):
+    """Validates the arrays, infers the task and makes the three splits."""
+    x = _validate.check_x(x, "x")
+    task = infer_task(y, task)
+    if task == "classification":
+        y0 = np.asarray(y)
+        if np.issubdtype(y0.dtype, np.number) and y0.size:
+            num_classes = int(np.nanmax(y0)) + 1 if np.isfinite(y0).all() else 2
+        else:
+            num_classes = 2
+        y = _validate.check_labels(
+            y, task=task, num_classes=max(num_classes, 2), length=len(x)
+        )
+        present = np.unique(y)
+        if len(present) < 2:
+            raise ValueError(
+                "Classification needs at least two classes, but every label is "
+                f"{present[0]}. Check the target column, or pass task='regression'. "
+                f"Received: y with 1 distinct value ({present[0]})"
+            )
+    else:
+        num_classes = 1
+        y = _validate.check_labels(y, task=task, num_classes=1, length=len(x))
+    if class_names is not None and len(class_names) != num_classes:
+        raise ValueError(
+            f"`class_names` must have one name per class ({num_classes}). "
+            f"Received: class_names={list(class_names)!r}"
+        )
+    if class_names is None:
+        class_names = [str(i) for i in range(num_classes)]
+    _validate.check_fraction(test_split, "test_split")
+    if x_test is not None or y_test is not None:
+        if x_test is None or y_test is None:
+            raise ValueError(
+                "Pass both `x_test` and `y_test`, or neither. "
+                f"Received: x_test is None={x_test is None}, "
+                f"y_test is None={y_test is None}"
+            )
+        x_test = _validate.check_x(x_test, "x_test", input_shape=x.shape[1:])
+        y_test = _validate.check_labels(
+            y_test,
+            task=task,
+            num_classes=num_classes,
+            name="y_test",
+            length=len(x_test),
+        )
+    elif test_split > 0:
+        x, x_test, y, y_test = _split(x, y, test_split, task, seed)
+    if validation_data is not None:
+        if not (
+            isinstance(validation_data, (tuple, list)) and len(validation_data) == 2
+        ):
+            raise ValueError(
+                "`validation_data` must be a tuple `(x_val, y_val)`. "
+                f"Received: validation_data of type {type(validation_data).__name__}"
+            )
+        x_val = _validate.check_x(validation_data[0], "x_val", input_shape=x.shape[1:])
+        y_val = _validate.check_labels(
+            validation_data[1],
+            task=task,
+            num_classes=num_classes,
+            name="y_val",
+            length=len(x_val),
+        )
+    else:
+        _validate.check_fraction(validation_split, "validation_split")
+        if validation_split <= 0:
+            raise ValueError(
+                "The recipe needs a validation split to babysit generalization. "
+                "Pass `validation_data` or a `validation_split` in (0, 1). "
+                f"Received: validation_split={validation_split!r}"
+            )
+        x, x_val, y, y_val = _split(x, y, validation_split, task, seed)
+    if task == "classification" and len(np.unique(y)) < 2:
+        raise ValueError(
+            "After splitting, the training split holds a single class. Provide "
+            f"more examples of each class. Received: {len(x)} training examples"
+        )
+    return Splits(
+        x,
+        y,
+        x_val,
+        y_val,
+        x_test,
+        y_test,
+        task,
+        num_classes,
+        [str(c) for c in class_names],
+    )
+
+
+def open_run_dir(output_dir):
+    """Checks `output_dir` and returns `(final_path, temporary_path)`.
+
+    The run is written into a hidden temporary folder next to the final one
+    and renamed at the very end, so a failed run never looks finished.
+    """
+    if output_dir is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        output_dir, n = os.path.join("runs", stamp), 1
+        while os.path.exists(output_dir):  # two runs in the same second
+            n += 1
+            output_dir = os.path.join("runs", f"{stamp}-{n}")
+    final = os.path.abspath(os.fspath(output_dir))
+    if os.path.exists(final) and (not os.path.isdir(final) or os.listdir(final)):
+        raise ValueError(
+            f"The output folder {final} already exists and is not empty; a run "
+            "never overwrites another. Pass a new `output_dir`. "
+            f"Received: output_dir={os.fspath(output_dir)!r}"
+        )
+    parent = os.path.dirname(final)
+    try:
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(
+            prefix=f".{os.path.basename(final)}.partial-", dir=parent
+        )
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+    except OSError as e:
+        raise ValueError(
+            f"Cannot write the run folder in {parent} ({e.strerror or e}). Pass "
+            "an `output_dir` you can write to. "
+            f"Received: output_dir={os.fspath(output_dir)!r}"
+        ) from None
+    return final, tmp
+
+
+def close_run_dir(tmp, final):
+    """Moves the finished run into place."""
+    if os.path.isdir(final):
+        os.rmdir(final)  # checked empty in open_run_dir
+    os.replace(tmp, final)
+    return final
+
+
+def discard_run_dir(tmp):
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def default_model(splits, *, learning_rate, seed, model_kwargs):
+    """`build_mlp` for vectors, `build_cnn` for sequences and images."""
+    from recipes.models.cnn import build_cnn
+    from recipes.models.mlp import build_mlp
+
+    rank = splits.x_train.ndim - 1
+    builder = build_mlp if rank == 1 else build_cnn
+    return builder(
+        splits.x_train.shape[1:],
+        splits.num_classes if splits.task == "classification" else None,
+        x_train=splits.x_train,
+        y_train=splits.y_train,
+        task=splits.task,
+        learning_rate=learning_rate,
+        seed=seed,
+        **(model_kwargs or {}),
+    )
+
+
+def set_learning_rate(model, learning_rate):
+    """Sets the optimizer's rate of a compiled model; False if impossible."""
+    rate = getattr(getattr(model, "optimizer", None), "learning_rate", None)
+    if rate is None or not hasattr(rate, "assign"):
+        return False
+    rate.assign(float(learning_rate))
+    return True
+
+
+def probe_sample(x, size=512):
+    index = np.unique(np.linspace(0, len(x) - 1, min(len(x), size)).astype(int))
+    return x[index]
+
+
+def _hidden_activation_layers(model):
+    outputs = {id(t) for t in keras.tree.flatten(model.outputs)}
+    chosen = []
+    for layer in model.layers:
+        cls = type(layer).__name__
+        act = getattr(layer, "activation", None)
+        name = getattr(act, "__name__", "") if act is not None else ""
+        if cls in ("ReLU", "LeakyReLU", "ELU", "PReLU") or (
+            name and name not in ("linear", "softmax")
+        ):
+            try:
+                out = layer.output
+            except (AttributeError, ValueError):
+                continue
+            if id(out) not in outputs:
+                chosen.append((layer.name, out))
+    return chosen
+
+
+def activation_snapshot(model, x, max_values=20000):
+    """`{layer: sample of activations}` for each hidden activation layer."""
+    try:
+        chosen = _hidden_activation_layers(model)
+        if not chosen:
+            return {}
+        probe = keras.Model(model.input, [out for _, out in chosen])
+    except (AttributeError, ValueError, TypeError):
+        return {}  # subclassed models have no reachable layer outputs
+    outs = probe(x, training=False)
+    if not isinstance(outs, (list, tuple)):
+        outs = [outs]
+    rng = np.random.default_rng(0)
+    snap = {}
+    for (name, _), out in zip(chosen, outs):
+        values = np.ravel(keras.ops.convert_to_numpy(out))
+        if values.size > max_values:
+            values = rng.choice(values, max_values, replace=False)
+        snap[name] = values
+    return snap
+
+
+def tagged_stages(stages):
+    """`(stage, Finding)` pairs as JSON-ready dicts with their stage."""
+    return [{"stage": stage, **f.to_dict()} for stage, f in stages]

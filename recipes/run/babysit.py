@@ -1,0 +1,284 @@
+"""`babysit`: the whole recipe on one data set, into a run folder.
+
+Example:
+
+>>> import recipes
+>>> data = recipes.datasets.load("iris")
+>>> result = recipes.babysit(data.x_train, data.y_train, epochs=3,
+...                          output_dir="runs/iris")  # doctest: +SKIP
+>>> result.metrics["accuracy"]  # doctest: +SKIP
+0.93
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+
+from recipes.run import _steps as steps
+
+
+@dataclasses.dataclass
+class BabysitResult:
+    """What `babysit` did and found.
+
+    Attributes:
+        model: The trained `keras.Model` (best validation weights).
+        history: Per-epoch figures, `History.history`-like (including the
+            Babysitter's keys such as `dead_fraction/<layer>`).
+        findings: Every `Finding` of the pre-flight checks, the range test,
+            the search and the training run, in that order.
+        metrics: `recipes.evaluate` on the test split (`{}` without one).
+        run_dir: Path of the run folder.
+        learning_rate: The learning rate training started with (ReduceLROnPlateau
+            may lower it; `history["learning_rate"]` has each epoch's).
+        preflight: The pre-flight report, or None if skipped.
+        lr_test: The learning-rate range test result, or None.
+        search: The `recipes.tune` result, or None.
+        seconds: Wall time of the whole run.
+    """
+
+    model: object
+    history: dict = dataclasses.field(repr=False)
+    findings: list = dataclasses.field(repr=False)
+    metrics: dict = dataclasses.field(repr=False)
+    run_dir: str = ""
+    learning_rate: float | None = None
+    preflight: object = dataclasses.field(default=None, repr=False)
+    lr_test: object = dataclasses.field(default=None, repr=False)
+    search: object = dataclasses.field(default=None, repr=False)
+    seconds: float = 0.0
+
+    @property
+    def errors(self):
+        """The findings of severity "error"."""
+        return [f for f in self.findings if f.severity == "error"]
+
+    def _lr_cuts(self):
+        """`", lowered to X by ReduceLROnPlateau"` when the rate fell."""
+        rates = self.history.get("learning_rate") or []
+        if rates and self.learning_rate and rates[-1] < 0.999 * self.learning_rate:
+            return f", lowered to {rates[-1]:.3g} by ReduceLROnPlateau"
+        return ""
+
+    def summary(self):
+        """A few lines for a terminal: metrics, findings, where the run is."""
+        m = self.metrics
+        epochs = len(self.history.get("loss", []))
+        lines = [f"Run folder: {self.run_dir}"]
+        if self.learning_rate is not None:
+            lines.append(
+                f"Learning rate: {self.learning_rate:.3g}{self._lr_cuts()}; "
+                f"trained {epochs} epochs in {self.seconds:.0f}s"
+            )
+        if "accuracy" in m:
+            lines.append(
+                f"Test accuracy {m['accuracy']:.4f}, macro F1 "
+                f"{m['macro_f1']:.4f}, loss {m['loss']:.4f} "
+                f"({m['num_examples']} examples)"
+            )
+        elif "rmse" in m:
+            lines.append(
+                f"Test RMSE {m['rmse']:.4g}, MAE {m['mae']:.4g}, "
+                f"R² {m['r2']:.3f} ({m['num_examples']} examples)"
+            )
+        counts = {
+            s: sum(f.severity == s for f in self.findings)
+            for s in ("error", "warning", "info")
+        }
+        lines.append("Findings: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+        for f in self.findings:
+            if f.severity != "info":
+                lines.append(f"  {f}")
+        lines.append(f"Report: {os.path.join(self.run_dir, 'report.md')}")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.summary()
+
+
+def _say(verbose, text):
+    if verbose:
+        print(text, flush=True)
+
+
+def babysit(
+    x,
+    y,
+    *,
+    x_test=None,
+    y_test=None,
+    validation_data=None,
+    validation_split=0.15,
+    test_split=0.2,
+    task="auto",
+    class_names=None,
+    model=None,
+    model_kwargs=None,
+    learning_rate=None,
+    epochs=100,
+    batch_size=64,
+    patience=10,
+    preflight=True,
+    tune=False,
+    tune_kwargs=None,
+    output_dir=None,
+    title=None,
+    seed=None,
+    verbose=1,
+):
+    """Runs the whole recipe on `(x, y)` and writes a run folder explaining it.
+
+    The steps, each composed from the toolkit: validate the data and split it
+    (train / validation / test, stratified); build a model that starts well
+    (`build_mlp` for feature vectors, `build_cnn` for sequences and images)
+    unless `model` is given; pre-flight checks (`recipes.preflight`); a
+    learning-rate range test (`recipes.find_learning_rate`) when no
+    `learning_rate` is given; optionally a random search (`recipes.tune`);
+    training with `callbacks.Babysitter`, `EarlyStopping` (best weights
+    restored) and `ModelCheckpoint`; `recipes.evaluate` once on the test
+    split; and the report. The run folder holds `report.md`, `history.csv`,
+    `findings.json`, `metrics.json`, `model.keras` and PNG figures. It is
+    written under a hidden temporary name and renamed at the end, so a failed
+    run never looks finished.
+
+    Args:
+        x: Training inputs, `(num_examples, ...)`, numeric and finite.
+        y: Integer class ids (classification) or real targets (regression).
+        x_test: Held-out test inputs. Defaults to `None` (split off
+            `test_split` of `x`).
+        y_test: Held-out test labels. Defaults to `None`.
+        validation_data: `(x_val, y_val)`. Defaults to `None` (split off
+            `validation_split` of the training data).
+        validation_split: Share of the training data used for validation
+            when `validation_data` is None. Defaults to `0.15`.
+        test_split: Share of `x` held out for the test when `x_test` is
+            None; `0` skips the test evaluation. Defaults to `0.2`.
+        task: `"auto"` (integer labels with at most 50 values are classes),
+            `"classification"` or `"regression"`. Defaults to `"auto"`.
+        class_names: One name per class, for the report. Defaults to `None`.
+        model: A compiled Keras model to train instead of the default
+            builder. Defaults to `None`.
+        model_kwargs: Extra arguments of the default builder, e.g.
+            `{"hidden_units": (128,)}`. Defaults to `None`.
+        learning_rate: The rate to train with; `None` runs the range test
+            and takes its suggestion. Defaults to `None`.
+        epochs: Most training epochs (early stopping usually ends sooner).
+            Defaults to `100`.
+        batch_size: Mini-batch size. Defaults to `64`.
+        patience: Epochs without a better validation loss before stopping.
+            Defaults to `10`.
+        preflight: Run the pre-flight checks. Defaults to `True`.
+        tune: Run `recipes.tune` first (classification, default models
+            only; its files go into the run folder's `search/`), then train
+            a fresh model with the best hyperparameters, learning rate and
+            batch size. Defaults to `False`.
+        tune_kwargs: Extra arguments of `recipes.tune`; the default search
+            is one stage of 10 trials of `min(epochs, 10)` epochs, e.g.
+            `{"stages": [{"trials": 20, "epochs": 5}]}`. Defaults to `None`.
+        output_dir: The run folder; must not exist or be empty. Defaults to
+            `None` (`runs/<timestamp>`).
+        title: Title of the report. Defaults to `None`.
+        seed: Seed of the splits, initializers and training. Defaults to
+            `None`.
+        verbose: 0 silent, 1 one line per step and a few epoch lines.
+            Defaults to `1`.
+
+    Returns:
+        A `BabysitResult` (model, history, findings, metrics, run_dir, ...).
+
+    Raises:
+        ValueError: On bad data (NaNs, a single class, mismatched lengths), a
+            run folder that exists or cannot be written, or bad arguments.
+        TypeError: On non-numeric inputs or labels.
+
+    Example:
+
+    >>> import recipes
+    >>> data = recipes.datasets.load("digits")
+    >>> result = recipes.babysit(
+    ...     data.x_train, data.y_train, x_test=data.x_test, y_test=data.y_test,
+    ...     validation_data=data.validation_data, epochs=30,
+    ...     class_names=data.class_names, output_dir="runs/digits",
+    ... )  # doctest: +SKIP
+    >>> print(result.summary())  # doctest: +SKIP
+    """
+    import keras
+
+    from recipes.run import _flow
+
+    start = time.perf_counter()
+    if model is not None and not isinstance(model, keras.Model):
+        raise TypeError(
+            "`model` must be a compiled keras.Model or None (the recipe's "
+            f"builder). Received: model of type {type(model).__name__}"
+        )
+    for name, value in (
+        ("epochs", epochs),
+        ("batch_size", batch_size),
+        ("patience", patience),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(
+                f"`{name}` must be a positive integer. Received: {name}={value!r}"
+            )
+    if learning_rate is not None and not (
+        isinstance(learning_rate, (int, float)) and learning_rate > 0
+    ):
+        raise ValueError(
+            "`learning_rate` must be a positive number or None. "
+            f"Received: learning_rate={learning_rate!r}"
+        )
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    splits = steps.prepare_data(
+        x,
+        y,
+        x_test=x_test,
+        y_test=y_test,
+        validation_data=validation_data,
+        validation_split=validation_split,
+        test_split=test_split,
+        task=task,
+        class_names=class_names,
+        seed=seed,
+    )
+    final, tmp = steps.open_run_dir(output_dir)
+    try:
+        state = _flow.run(
+            splits,
+            tmp,
+            model=model,
+            model_kwargs=model_kwargs,
+            learning_rate=learning_rate,
+            epochs=epochs,
+            batch_size=batch_size,
+            patience=patience,
+            preflight=preflight,
+            tune=tune,
+            tune_kwargs=tune_kwargs,
+            seed=seed,
+            verbose=verbose,
+        )
+        result = BabysitResult(
+            model=state["model"],
+            history=state["history"],
+            findings=state["findings"],
+            metrics=state["metrics"],
+            run_dir=final,
+            learning_rate=state["learning_rate"],
+            preflight=state["preflight"],
+            lr_test=state["lr_test"],
+            search=state["search"],
+        )
+        result.seconds = time.perf_counter() - start
+        from recipes.run.report import write_report
+
+        write_report(tmp, result, state, splits, title=title)  # written last
+        steps.close_run_dir(tmp, final)
+    except BaseException:
+        steps.discard_run_dir(tmp)
+        raise
+    _say(verbose, f"Done in {result.seconds:.0f}s.")
+    return result

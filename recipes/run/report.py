@@ -1,0 +1,217 @@
+"""`write_report`: the run folder's `report.md`, written last.
+
+Example:
+
+>>> from recipes.run.report import write_report  # called by recipes.babysit
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_STAGE_NAMES = {
+    "search": "random search",
+    "preflight": "pre-flight",
+    "lr_range_test": "learning-rate range test",
+    "training": "training",
+}
+
+
+def _cell(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _fmt(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _findings_section(stages):
+    lines = ["## Findings", ""]
+    if not stages:
+        return lines + ["No check found anything to report.", ""]
+    counts = {s: sum(f.severity == s for _, f in stages) for s in _SEVERITY_ORDER}
+    lines += [
+        f"{counts['error']} error(s), {counts['warning']} warning(s), "
+        f"{counts['info']} info. Errors first; each with the fix the check suggests.",
+        "",
+        "| severity | stage | check | epoch | layer | value | threshold | what | fix |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    ordered = sorted(
+        stages,
+        key=lambda sf: (
+            _SEVERITY_ORDER[sf[1].severity],
+            list(_STAGE_NAMES).index(sf[0]) if sf[0] in _STAGE_NAMES else 9,
+        ),
+    )
+    for stage, f in ordered:
+        epoch = "" if f.epoch is None else f.epoch + 1
+        lines.append(
+            f"| **{f.severity}** | {_STAGE_NAMES.get(stage, stage)} | `{f.check}` | "
+            f"{epoch} | {_cell(f.layer or '')} | {_fmt(f.value)} | "
+            f"{_fmt(f.threshold)} | {_cell(f.message)} | {_cell(f.suggestion)} |"
+        )
+    return lines + [
+        "",
+        "Epochs are counted from 1, as in the figures (`history.csv` keeps "
+        "Keras's count from 0).",
+        "",
+    ]
+
+
+def _metrics_section(metrics):
+    lines = ["## Test metrics (the held-out split, evaluated once)", ""]
+    if not metrics:
+        return lines + ["No test split was held out (`test_split=0`).", ""]
+    n = metrics["num_examples"]
+    if "accuracy" in metrics:
+        lines += [
+            f"Accuracy **{metrics['accuracy']:.4f}**, macro F1 "
+            f"{metrics['macro_f1']:.4f}, loss {_fmt(metrics['loss'])} on {n} "
+            "examples.",
+            "",
+            "| class | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
+        ]
+        for row in metrics["per_class"]:
+            lines.append(
+                f"| {_cell(row['class'])} | {row['precision']:.3f} | "
+                f"{row['recall']:.3f} | {row['f1']:.3f} | {row['support']} |"
+            )
+    else:
+        lines.append(
+            f"RMSE **{metrics['rmse']:.4g}**, MAE {metrics['mae']:.4g}, "
+            f"R² {metrics['r2']:.3f}, loss {_fmt(metrics['loss'])} on {n} examples."
+        )
+    return lines + [""]
+
+
+def _recipe_section(result, state, splits):
+    model = result.model
+    history = result.history
+    epochs = len(history.get("loss", []))
+    val = history.get("val_loss", [])
+    best = min(range(len(val)), key=lambda i: val[i]) + 1 if val else None
+    test = len(splits.x_test) if splits.x_test is not None else 0
+    builder = state.get("builder")
+    rows = [
+        (
+            "task",
+            f"{splits.task}"
+            + (
+                f", {splits.num_classes} classes"
+                if splits.task == "classification"
+                else ""
+            ),
+        ),
+        (
+            "data",
+            f"{len(splits.x_train)} train / {len(splits.x_val)} validation / "
+            f"{test} test examples, input shape {tuple(splits.x_train.shape[1:])}",
+        ),
+        (
+            "model",
+            f"`{model.name}` from `recipes.{builder}`"
+            + (" with the search's best values" if result.search else "")
+            + ": preprocessing fitted on "
+            "the training split inside the model, He init for ReLU, "
+            "Dense/Conv -> BatchNorm -> ReLU, output started at the class priors"
+            if builder
+            else f"`{model.name}` (given by the caller)",
+        ),
+        ("parameters", f"{model.count_params():,}"),
+        ("optimizer", f"{type(model.optimizer).__name__}"),
+        (
+            "learning rate",
+            f"{result.learning_rate:.3g} ({state['lr_source']}){result._lr_cuts()}",
+        ),
+        (
+            "training",
+            f"{epochs} epochs of batch {state.get('batch_size')} (best validation "
+            f"loss at epoch {best}); "
+            "Babysitter, EarlyStopping (best weights restored), "
+            "ReduceLROnPlateau, ModelCheckpoint",
+        ),
+    ]
+    if state.get("best_hyperparameters"):
+        hp = ", ".join(
+            f"{k}={_fmt(v)}" for k, v in state["best_hyperparameters"].items()
+        )
+        rows.append(("search's best", hp))
+    lines = ["## What was run", "", "| step | choice |", "|---|---|"]
+    lines += [f"| {k} | {_cell(v)} |" for k, v in rows]
+    return lines + [""]
+
+
+_CAPTIONS = {
+    "curves": "Loss and accuracy, train vs validation. Dashed lines mark the epochs "
+    "of warnings (orange) and errors (red). A widening gap means overfitting; "
+    "no gap, room for more capacity.",
+    "lr_range_test": "Learning-rate range test: loss while the rate grows each "
+    "step. The chosen rate is where the loss still falls fast, before it blows up.",
+    "layer_health": "Left: share of units that never fire on a fixed probe. Right: "
+    "size of each update relative to the weights (healthy around 1e-3, green band).",
+    "activations": "Activations of each hidden layer at the start and end of "
+    "training (the lecture's figure): no layer should collapse to 0 or saturate.",
+    "confusion_matrix": "Test split: true class in rows, predicted in columns.",
+    "search": "Random search: each trial's learning rate and L2 regularization, "
+    "colored by its validation score (brighter is better); crosses are trials "
+    "stopped or failed.",
+}
+
+
+def write_report(run_dir, result, state, splits, title=None):
+    """Writes `report.md` in `run_dir`: what ran, findings, metrics, figures.
+
+    Args:
+        run_dir: The (temporary) run folder, holding the figures already.
+        result: The `BabysitResult`.
+        state: The internal state of the run (stages, figures, sources).
+        splits: The data splits.
+        title: Title of the report. Defaults to `None` ("Training report").
+
+    Returns:
+        The path of `report.md`.
+    """
+    from recipes.advice import recommendations_markdown
+
+    lines = [
+        f"# {title or 'Training report'}",
+        "",
+        f"Written by keras-recipes on {time.strftime('%Y-%m-%d %H:%M')}; the run "
+        f"took {result.seconds:.0f} s.",
+        "",
+    ]
+    lines += _recipe_section(result, state, splits)
+    if result.preflight is not None:
+        lines += [result.preflight.to_markdown(), ""]
+    if result.lr_test is not None:
+        lines += ["## Learning-rate range test", "", f"`{result.lr_test}`", ""]
+    lines += _findings_section(state["stages"])
+    lines += _metrics_section(result.metrics)
+    lines += ["## Figures", ""]
+    for key, path in state["figures"].items():
+        name = os.path.basename(path)
+        lines += [f"![{key}]({name})", "", _CAPTIONS.get(key, ""), ""]
+    lines += [
+        "## Files",
+        "",
+        "`report.md` (this page), `history.csv` (every per-epoch figure, one row "
+        "per epoch), `findings.json`, `metrics.json`, `model.keras` (reload with "
+        "`keras.saving.load_model`), and the PNG figures above.",
+        "",
+        "## The recipe",
+        "",
+        recommendations_markdown(),
+        "",
+    ]
+    path = os.path.join(run_dir, "report.md")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    return path

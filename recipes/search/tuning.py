@@ -1,0 +1,285 @@
+"""`tune`: random search, coarse to fine, on KerasTuner (resumable, distributed)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import keras_tuner
+import numpy as np
+
+from recipes import _validate
+from recipes.search import _chief
+from recipes.search import narrowing as _narrowing
+from recipes.search import space as _search_space
+from recipes.search import stages as _stages
+from recipes.search.hypermodel import RecipeHyperModel
+from recipes.search.result import TuneResult
+
+_OBJECTIVES = {
+    "val_accuracy": "max",
+    "val_loss": "min",
+    "accuracy": "max",
+    "loss": "min",
+}
+
+__all__ = ["tune", "TuneResult"]
+
+
+def _objective(objective):
+    if isinstance(objective, keras_tuner.Objective):
+        return objective
+    if objective not in _OBJECTIVES:
+        raise ValueError(
+            f"Unknown objective {objective!r}. Expected one of {sorted(_OBJECTIVES)} "
+            "or a keras_tuner.Objective(name, direction). "
+            f"Received: objective={objective!r}"
+        )
+    return keras_tuner.Objective(objective, _OBJECTIVES[objective])
+
+
+def _folds(x, y, validation_data, cv, validation_split, seed):
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    if cv is not None:
+        if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
+            raise ValueError(
+                f"`cv` is the number of folds, an integer >= 2. Received: cv={cv!r}"
+            )
+        if validation_data is not None:
+            raise ValueError(
+                "Pass either `validation_data` or `cv`, not both: with `cv` every "
+                "fold is validated on its held-out part. "
+                "Received: validation_data=(...), cv={cv}"
+            )
+        counts = np.bincount(y.astype("int64"))
+        smallest = int(counts[counts > 0].min())
+        if smallest < cv:
+            raise ValueError(
+                f"cv={cv} needs at least {cv} samples of every class, but the "
+                f"smallest class has {smallest}. Lower `cv` or add data. "
+                f"Received: cv={cv}"
+            )
+        splitter = StratifiedKFold(cv, shuffle=True, random_state=seed or 0)
+        return [
+            (x[tr], y[tr], (x[va], y[va]))
+            for tr, va in splitter.split(np.zeros(len(y)), y)
+        ]
+    if validation_data is None:
+        x, xv, y, yv = train_test_split(
+            x, y, test_size=validation_split, stratify=y, random_state=seed or 0
+        )
+        validation_data = (xv, yv)
+    else:
+        xv, yv = validation_data
+        xv = _validate.check_x(xv, "validation_data[0]", input_shape=x.shape[1:])
+        yv = _validate.check_labels(
+            yv,
+            task="classification",
+            num_classes=max(int(np.max(y)) + 1, 2),
+            name="validation_data[1]",
+            length=len(xv),
+        )
+        validation_data = (xv, yv)
+    return [(x, y, validation_data)]
+
+
+def _role():
+    if "KERASTUNER_ORACLE_IP" not in os.environ:
+        return "single"
+    return "chief" if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "") else "worker"
+
+
+def tune(
+    x,
+    y,
+    *,
+    validation_data=None,
+    cv=None,
+    builder="mlp",
+    search_space=None,
+    stages=_stages.DEFAULT_STAGES,
+    objective="val_accuracy",
+    directory=None,
+    project_name="search",
+    overwrite=False,
+    seed=None,
+    distribution_strategy=None,
+    babysit=True,
+    callbacks=None,
+    builder_kwargs=None,
+    validation_split=0.2,
+    verbose=0,
+):
+    """Random search on a log scale, coarse to fine, with KerasTuner.
+
+    Stage 0 samples many short trials over the full ranges; each later
+    stage narrows every range around the best trials of the stage before
+    (see `stages`) and trains longer. The first trial of stage 0 is the
+    builder's untuned defaults (each moved to the nearest value inside the
+    space), so the search always measures the recipe's own model; each later
+    stage starts with the best trial of the stage before and the defaults
+    again, trained longer. Each stage is a
+    `keras_tuner.RandomSearch` project under `directory/project_name/stage_i`,
+    so a search that is stopped (even killed mid-trial) and run again with
+    `overwrite=False` finishes only the remaining trials. With
+    `babysit=True` each trial runs with `callbacks.Babysitter(stop_on="error")`:
+    a NaN, diverging or dead trial stops early and is recorded with the
+    reason. Hyperparameters whose best value sits in the outer tenth of its
+    range give a warning `Finding`.
+
+    Distributed: set `KERASTUNER_TUNER_ID` (`chief` or `tuner0`, `tuner1`...),
+    `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` and run the same
+    script in every process; stage `i` serves on port `PORT + i`. The chief
+    only hands out trials; the result (table, best model) lives on the chief.
+
+    Args:
+        x: Training inputs.
+        y: Integer class labels.
+        validation_data: `(x_val, y_val)` for the objective. Defaults to
+            `None` (a stratified `validation_split` of `x`, or `cv`).
+        cv: Number of stratified folds per trial (the objective is averaged
+            over folds), for small data sets. Defaults to `None`.
+        builder: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
+        search_space: Overrides of the default space (see
+            `RecipeHyperModel`). Defaults to `None`.
+        stages: List of dicts `{"trials", "epochs", "top", "margin",
+            "patience"}`: `top` (fraction or count) of the previous stage's
+            best trials to narrow around, `margin` the padding as a fraction
+            of the old (log) width, `patience` the epochs without a better
+            objective after which a trial stops (None: never). Defaults to
+            three stages: 24 trials of 10 epochs; 8 of up to 50 epochs
+            (patience 15) around the best quarter; 4 of up to 300 epochs
+            (patience 40) around the best half.
+        objective: `"val_accuracy"`, `"val_loss"`, `"accuracy"`, `"loss"` or
+            a `keras_tuner.Objective`. Defaults to `"val_accuracy"`.
+        directory: Folder of the search's files. Defaults to `None`
+            (`runs/tuning`).
+        project_name: Sub-folder of this search. Defaults to `"search"`.
+        overwrite: Delete an existing search of that name instead of
+            resuming it. Defaults to `False`.
+        seed: Seed of the sampling, the splits, each trial's training and
+            `best_model(refit=True)`. Defaults to `None`.
+        distribution_strategy: A `tf.distribute.Strategy` every trial's model
+            is built and trained under (e.g. `MirroredStrategy()` for several
+            GPUs). Defaults to `None`.
+        babysit: Run each trial with the Babysitter. Defaults to `True`.
+        callbacks: Extra Keras callbacks for every trial (deep-copied per
+            trial). Defaults to `None`.
+        builder_kwargs: Fixed builder arguments. Defaults to `None`.
+        validation_split: Held-out fraction when neither `validation_data`
+            nor `cv` is given. Defaults to `0.2`.
+        verbose: KerasTuner's and `fit`'s verbosity. Defaults to `0`.
+
+    Returns:
+        A `TuneResult`: `table()`, `best_hyperparameters`, `findings`,
+        `plot(path)`, and `best_model()` (the best trial's model) or
+        `best_model(refit=True)` (its hyperparameters retrained on all the
+        data the search saw, for its best epoch, the rate annealed to 0).
+
+    Raises:
+        ValueError: On bad data, an unknown builder, hyperparameter or
+            objective, an empty, inverted or non-positive log range, bad
+            stages, or too few samples per class for `cv`; all before the
+            first trial.
+
+    Example:
+
+    >>> from recipes import datasets, tune
+    >>> data = datasets.load("iris")
+    >>> result = tune(data.x_train, data.y_train, cv=3, seed=0,
+    ...               stages=[{"trials": 3, "epochs": 2}],
+    ...               directory="/tmp/tune_iris", overwrite=True)
+    >>> sorted(result.best_hyperparameters)[:2]
+    ['batch_norm', 'batch_size']
+    """
+    x = _validate.check_x(x, "x")
+    y = np.asarray(y)
+    num_classes = int(np.max(y)) + 1 if y.size else 0
+    y = _validate.check_labels(
+        y, task="classification", num_classes=max(num_classes, 2), length=len(x)
+    )
+    stages = _stages.parse_stages(stages)
+    obj = _objective(objective)
+    if validation_data is None and cv is None and not 0 < validation_split < 1:
+        raise ValueError(
+            f"`validation_split` must be in (0, 1). "
+            f"Received: validation_split={validation_split!r}"
+        )
+    folds = _folds(x, y, validation_data, cv, validation_split, seed)
+
+    def make_hypermodel(space):
+        return RecipeHyperModel(
+            builder,
+            x.shape[1:],
+            max(num_classes, 2),
+            x_train=folds[0][0],
+            y_train=folds[0][1],
+            search_space=space,
+            builder_kwargs=builder_kwargs,
+            seed=seed,
+        )
+
+    hypermodel = make_hypermodel(search_space)
+    root = os.path.abspath(
+        os.path.join(directory or os.path.join("runs", "tuning"), project_name)
+    )
+    role = _role()
+    if overwrite and role != "worker" and os.path.exists(root):
+        shutil.rmtree(root)
+    base_port = os.environ.get("KERASTUNER_ORACLE_PORT")
+    specs, tuners, spaces = hypermodel.specs, [], []
+    defaults = hypermodel.default_values()
+    first_values = [defaults]
+    try:
+        for i, stage in enumerate(stages):
+            if i and role != "worker":
+                best = TuneResult.best_values(tuners[-1], stage["top"])
+                specs = _narrowing.narrow(specs, best, margin=stage["margin"])
+                first_values = [best[0], defaults]
+            space = _search_space.full_space(builder, specs)
+            spaces.append(specs)
+            stage_model = make_hypermodel(space)
+            stage_seed = None if seed is None else int(seed) + 1000 * i
+            if base_port is not None:
+                os.environ["KERASTUNER_ORACLE_PORT"] = str(int(base_port) + i)
+            tuner = _stages.StageTuner(
+                hypermodel=stage_model,
+                objective=obj,
+                max_trials=stage["trials"],
+                seed=stage_seed,
+                first_values=[_search_space.place(specs, v) for v in first_values],
+                trial_seed=stage_seed,
+                distribution_strategy=distribution_strategy,
+                directory=root,
+                project_name=f"stage_{i}",
+                overwrite=False,
+            )
+            tuners.append(tuner)
+            if role == "chief":
+                _chief.serve_chief(tuner)
+            else:
+                tuner.search(
+                    folds,
+                    epochs=stage["epochs"],
+                    patience=stage["patience"],
+                    babysit=babysit,
+                    callbacks=list(callbacks or ()),
+                    verbose=verbose,
+                )
+    finally:
+        if base_port is not None:
+            os.environ["KERASTUNER_ORACLE_PORT"] = base_port
+    return TuneResult(
+        root,
+        objective=obj,
+        stages=stages,
+        specs=spaces,
+        tuners=tuners if role != "worker" else None,
+        # Every example the search saw: x (split or folded), plus any
+        # validation_data given apart from it.
+        refit_data=[(x, y)] + ([folds[0][2]] if validation_data is not None else []),
+        role=role,
+        folds=len(folds) if cv is not None else 1,
+        seed=seed,
+    )
