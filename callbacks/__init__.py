@@ -20,7 +20,9 @@ True
 
 from callbacks.activation_stats import ActivationStats
 from callbacks.babysitter import Babysitter
+from callbacks.batchnorm import BatchNormMonitor
 from callbacks.dead_units import DeadUnitMonitor
+from callbacks.diagnosis import Diagnosis, diagnose
 from callbacks.finding import Finding
 from callbacks.generalization import GeneralizationWatch
 from callbacks.gradients import GradientMonitor
@@ -30,10 +32,13 @@ from callbacks.update_ratio import UpdateRatioMonitor
 __all__ = [
     "ActivationStats",
     "Babysitter",
+    "BatchNormMonitor",
     "DeadUnitMonitor",
+    "Diagnosis",
     "Finding",
     "GeneralizationWatch",
     "GradientMonitor",
     "LossWatch",
     "UpdateRatioMonitor",
+    "diagnose",
 ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+import keras
+
 _ACC = (
     "accuracy",
     "acc",
@@ -62,3 +64,30 @@ def chance_accuracy(model):
     if not classes:
         return None
     return 0.5 if classes == 1 else 1.0 / classes
+
+
+# Optimizers that scale their steps per parameter: "use Adam" is no advice
+# to a user of one of these.
+ADAPTIVE = {
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Nadam",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adafactor",
+    "Ftrl",
+    "Lion",
+    "Lamb",
+    "Muon",
+}
+
+
+def learning_rate(model):
+    """The optimizer's current learning rate as a float, or None."""
+    opt = getattr(model, "optimizer", None)
+    try:
+        return float(keras.ops.convert_to_numpy(opt.learning_rate))
+    except (AttributeError, TypeError, ValueError):
+        return None

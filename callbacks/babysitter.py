@@ -23,10 +23,18 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
+
 from callbacks._base import MonitorBase, check_positive
+from callbacks._head import head_findings, loss_kind, prior_loss
+from callbacks._logs import accuracy_key, chance_accuracy, number_of_classes
 from callbacks._probe import make_probe
 from callbacks.activation_stats import ActivationStats
+from callbacks.batchnorm import BatchNormMonitor
 from callbacks.dead_units import DeadUnitMonitor
+from callbacks.diagnosis import diagnose
 from callbacks.generalization import GeneralizationWatch
 from callbacks.gradients import GradientMonitor
 from callbacks.loss_watch import LossWatch
@@ -45,10 +53,27 @@ CHECKS = {
     "update_ratio": UpdateRatioMonitor,
     "overfitting": GeneralizationWatch,
     "underfitting": GeneralizationWatch,
+    "batchnorm_statistics": BatchNormMonitor,
+    "output_activation": None,  # the Babysitter's own check, at train begin
 }
 _ALWAYS = ("nan_loss", "activation_checks_skipped", "gradient_checks_skipped")
+# Symptoms: on a network that is learning well they are worth knowing (info),
+# not a warning. Outcomes (NaN, divergence, a stall, over/underfitting) and a
+# wrong head are never gated.
+_SYMPTOMS = {
+    "dead_units",
+    "saturated_units",
+    "activation_std",
+    "update_ratio",
+    "vanishing_gradients",
+    "exploding_gradients",
+    "oscillating_loss",
+    "batchnorm_statistics",
+}
+_WELL = " The network is learning well all the same, so this is only worth knowing."
 _ORDER = (
     LossWatch,
+    BatchNormMonitor,
     DeadUnitMonitor,
     ActivationStats,
     GradientMonitor,
@@ -144,23 +169,101 @@ class Babysitter(MonitorBase):
     def emit(self, finding):
         if finding.check not in self._enabled() and finding.check not in _ALWAYS:
             return False
-        if self._explained(finding):
+        if self._dropped(finding):
             return False
+        finding = self._graded(finding)
+        if self.verbose == 1 and finding.severity == "warning":
+            # verbose=1 prints errors as they happen and the diagnosis at the
+            # end; warnings reach the user there, graded by the outcome.
+            key = (finding.check, finding.layer, finding.severity)
+            if key in self._seen:
+                return False
+            self._seen.add(key)
+            self.findings.append(finding)
+            self._maybe_stop(finding)
+            return True
         return super().emit(finding)
 
-    def _explained(self, finding):
-        # Tiny updates in a dead or blown-up network are a consequence, and
-        # "raise the learning rate" would be the wrong advice.
+    def _maybe_stop(self, finding):
+        rank = {"info": 0, "warning": 1, "error": 2}
+        if self.stop_on and rank[finding.severity] >= rank[self.stop_on]:
+            if self.model is not None:
+                self.model.stop_training = True
+
+    def _dropped(self, finding):
+        # Tiny updates in a dead, blown-up or architecturally frozen network
+        # are a consequence, and "raise the learning rate" would be wrong.
         if finding.check != "update_ratio" or finding.value >= finding.threshold:
             return False
         causes = {"nan_loss", "diverging_loss"}
         return any(
-            f.check in causes or (f.check == "dead_units" and f.severity == "error")
+            f.check in causes
+            or (
+                f.check in ("dead_units", "output_activation") and f.severity == "error"
+            )
             for f in self.findings
         )
 
+    def _graded(self, finding):
+        """Symptoms on a run that learns well, or that lagging BatchNorm
+        statistics explain, become info."""
+        if finding.severity == "info":
+            return finding
+        lag = any(f.check == "batchnorm_statistics" for f in self.findings)
+        if lag and finding.check in ("dead_units", "overfitting"):
+            return dataclasses.replace(
+                finding,
+                severity="info",
+                message=finding.message + " BatchNormalization's moving "
+                "statistics lag (see batchnorm_statistics), which explains it.",
+            )
+        if finding.check in _SYMPTOMS and self.learning_well():
+            return dataclasses.replace(
+                finding, severity="info", message=finding.message + _WELL
+            )
+        return finding
+
+    def learning_well(self):
+        """True when the run is learning well so far: the data loss fell well
+        below where it started, and accuracy (training and validation) is well
+        above the majority class's; without accuracy, the validation loss is
+        near its best."""
+        watch = self._watch()
+        losses = watch.losses if watch is not None else []
+        if not losses or not self._epochs:
+            return False
+        ref, _ = watch._reference()
+        ref = max(ref or 0.0, losses[0]) if ref is not None else losses[0]
+        if not losses[-1] <= 0.7 * ref:
+            return False
+        last = self._epochs[-1]
+        if last.get("acc") is not None:
+            chance = self._majority or chance_accuracy(self.model) or 0.0
+            bar = chance + 0.4 * (1.0 - chance)
+            if last["acc"] < bar:
+                return False
+            vals = [e["val_acc"] for e in self._epochs if e.get("val_acc") is not None]
+            return not vals or (vals[-1] >= bar and vals[-1] >= max(vals) - 0.05)
+        vals = [e["val_loss"] for e in self._epochs if e.get("val_loss") is not None]
+        return not vals or (vals[-1] <= 1.5 * min(vals) and vals[-1] <= 0.9 * ref)
+
+    def diagnosis(self):
+        """The verdict on this run: a `callbacks.Diagnosis`, or `None`.
+
+        Ranks the warnings and errors found so far into one root cause with
+        one fix (see `callbacks.diagnose`).
+
+        Returns:
+            A `Diagnosis` with `cause`, `summary`, `suggestion` and
+            `evidence`, or `None` when nothing is wrong.
+        """
+        return diagnose(self.findings)
+
+    def _watch(self):
+        return next((m for m in self.monitors if isinstance(m, LossWatch)), None)
+
     def _build_monitors(self):
-        wanted = {CHECKS[c] for c in self._enabled()} | {LossWatch}
+        wanted = {CHECKS[c] for c in self._enabled()} - {None} | {LossWatch}
         verbose = dict(verbose=0)
         made = {
             LossWatch: lambda: LossWatch(**verbose),
@@ -171,6 +274,7 @@ class Babysitter(MonitorBase):
                 samples=self.update_samples, **verbose
             ),
             GeneralizationWatch: lambda: GeneralizationWatch(**verbose),
+            BatchNormMonitor: lambda: BatchNormMonitor(**verbose),
         }
         return [made[cls]() for cls in _ORDER if cls in wanted]
 
@@ -186,8 +290,35 @@ class Babysitter(MonitorBase):
         self._batch_monitors = [
             m for m in self.monitors if isinstance(m, (LossWatch, UpdateRatioMonitor))
         ]
+        self._epochs, self._majority, self._last_epoch = [], None, None
+        self._labels(probe[0])
         for monitor in self.monitors:
             monitor.on_train_begin(logs)
+        if "output_activation" in self._enabled():
+            y = None if probe[0] is None else probe[0].y
+            for finding in head_findings(self.model, y if _is_array(y) else None):
+                self.emit(finding)
+
+    def _labels(self, probe):
+        """The priors' loss and the majority share, from the probe's labels."""
+        watch = self._watch()
+        y = None if probe is None else probe.y
+        if watch is None or not _is_array(y) or not len(y):
+            return
+        kind, _ = loss_kind(getattr(self.model, "loss", None))
+        try:
+            watch.prior_loss = prior_loss(
+                kind, y, number_of_classes(self.model), str(self.model.loss)
+            )
+        except (ValueError, TypeError, IndexError):
+            watch.prior_loss = None
+        if kind in ("sparse", "one_hot", "binary"):
+            y = np.asarray(y).reshape(len(y), -1)
+            ids = y.argmax(1) if y.shape[1] > 1 else (y[:, 0] > 0.5).astype(int)
+            if kind == "sparse":
+                ids = y[:, 0].astype(int)
+            counts = np.bincount(ids.clip(0))
+            self._majority = float(counts.max() / counts.sum())
 
     def _nan(self):
         return any(f.check == "nan_loss" for f in self.findings)
@@ -201,6 +332,16 @@ class Babysitter(MonitorBase):
             monitor.on_train_batch_begin(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        logs_ = logs or {}
+        key = accuracy_key(logs_)
+        self._epochs.append(
+            {
+                "acc": _number(logs_.get(key)) if key else None,
+                "val_acc": _number(logs_.get(f"val_{key}")) if key else None,
+                "val_loss": _number(logs_.get("val_loss")),
+            }
+        )
+        self._last_epoch = epoch
         if self._nan():
             self._batch_monitors = []  # a NaN network needs no more sampling
         for monitor in self.monitors:
@@ -213,6 +354,60 @@ class Babysitter(MonitorBase):
     def on_train_end(self, logs=None):
         for monitor in self.monitors:
             monitor.on_train_end(logs)
+        self._regrade()
+        verdict = self.diagnosis()
+        if self.verbose and verdict is not None:
+            print(f"\nBabysitter: {verdict}")
         for monitor in self.monitors:  # drop the probe model and its arrays
             if hasattr(monitor, "probe"):
                 monitor.probe = None
+
+    def _regrade(self):
+        """At the end, grade symptoms and passing troubles by the outcome."""
+        well = self.learning_well()
+        bn = next((m for m in self.monitors if isinstance(m, BatchNormMonitor)), None)
+        gen = next(
+            (m for m in self.monitors if isinstance(m, GeneralizationWatch)), None
+        )
+        epochs = (self.params or {}).get("epochs")
+        stopped = (
+            epochs is not None
+            and self._last_epoch is not None
+            and self._last_epoch + 1 < epochs
+        )
+        out = []
+        for f in self.findings:
+            note = None
+            if f.severity != "info":
+                if well and f.check in _SYMPTOMS | {"stalled_loss"}:
+                    note = _WELL
+                if f.check == "batchnorm_statistics" and bn is not None:
+                    if bn.caught_up:
+                        note = " The statistics had caught up by the end of training."
+                if f.check == "overfitting" and gen is not None:
+                    if not gen.still_overfitting():
+                        note = " By the end the validation figures were back near "
+                        note += "their best, so it passed."
+                    elif stopped:
+                        note = " Training stopped early (EarlyStopping?), which is "
+                        note += "the remedy; restore_best_weights=True keeps the "
+                        note += "best epoch."
+            out.append(
+                f
+                if note is None
+                else dataclasses.replace(f, severity="info", message=f.message + note)
+            )
+        self.findings = out
+
+
+def _is_array(a):
+    return isinstance(a, np.ndarray) or (
+        hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, dict)
+    )
+
+
+def _number(value):
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None

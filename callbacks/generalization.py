@@ -5,7 +5,7 @@ Example:
 >>> from callbacks import GeneralizationWatch
 >>> watch = GeneralizationWatch(verbose=0)
 >>> watch.on_train_begin()
->>> for epoch in range(3):
+>>> for epoch in range(4):
 ...     watch.on_epoch_end(epoch, {"loss": 0.1, "accuracy": 1.0,
 ...                                "val_loss": 2.0, "val_accuracy": 0.6})
 >>> watch.findings[0].check
@@ -25,12 +25,13 @@ class GeneralizationWatch(MonitorBase):
     """Compares training and validation figures, as the lecture says.
 
     - `overfitting` (warning): training accuracy exceeds validation accuracy
-      by more than `max_gap` (plus two standard errors of the validation
-      accuracy, when the validation size is known) for three epochs in a row,
-      and the validation accuracy is not still reaching new bests;
-      without an accuracy metric, the validation
-      loss has risen 20 % above its best for two epochs while the training
-      loss kept falling. Fix: more regularization or data.
+      by more than `max_gap` (and by more than two standard errors of the
+      validation accuracy, when the validation size is known) for three
+      epochs in a row while the validation accuracy (above chance) has not
+      improved for three epochs; or the validation loss has climbed for three
+      epochs to 1.2x or more of its best while the training loss kept
+      falling (a one-epoch spike, or a jump of 10x, is instability, not
+      overfitting). Fix: more regularization or data.
     - `underfitting` (warning, at the end of a run of 3+ epochs): the
       training accuracy has stopped improving (< 2 points over the last two
       epochs) below the halfway point between chance and 100 %, with no gap
@@ -73,55 +74,93 @@ class GeneralizationWatch(MonitorBase):
             self._n_val = None
 
     def _gap_threshold(self, val):
-        # The validation accuracy of a small split is noisy: only a gap beyond
-        # max_gap plus two standard errors of it counts.
+        # The validation accuracy of a small split is noisy: the gap must be
+        # above max_gap and above two standard errors of it.
         if not self._n_val:
             return self.max_gap
-        return self.max_gap + 2.0 * math.sqrt(max(val * (1 - val), 0.0) / self._n_val)
+        se = math.sqrt(max(val * (1 - val), 0.0) / self._n_val)
+        return max(self.max_gap, 2.0 * se)
+
+    def _since_best(self, values, higher=True, tol=0.0):
+        """Epochs since the best of `values` (a new best must beat it by tol)."""
+        best, at = values[0], 0
+        for i, v in enumerate(values[1:], 1):
+            if (v > best + tol) if higher else (v < best - tol):
+                best, at = v, i
+        return len(values) - 1 - at, best
+
+    def _loss_rising(self):
+        """`(ratio, best)` when the validation loss has risen for 3+ epochs
+        from a best 3+ epochs back (a climb, not a one-epoch spike, and under
+        10x: a larger jump is instability), else None."""
+        vals = [h[1] for h in self.history]
+        if len(vals) < 4:
+            return None
+        since, best = self._since_best(vals, higher=False)
+        if best <= 0 or since < 3:
+            return None
+        last = vals[-3:]
+        ratio = vals[-1] / best
+        if min(last) >= 1.1 * best and ratio >= 1.2 and max(last) < 10 * best:
+            return ratio, best
+        return None
+
+    def _acc_overfit(self):
+        """`(gap, limit)` when training accuracy stays well above a validation
+        accuracy that has stopped improving (and is above chance), else None."""
+        if len(self.history) < 3 or self.history[-1][2] is None:
+            return None
+        train, val = self.history[-1][2], self.history[-1][3]
+        chance = chance_accuracy(self.model) if self.model is not None else None
+        if chance is not None and val < chance + 0.25 * (1 - chance):
+            return None  # at chance on validation: not overfitting's pattern
+        limit = self._gap_threshold(val)
+        gaps = [h[2] - h[3] for h in self.history[-3:]]
+        since, _ = self._since_best([h[3] for h in self.history], tol=0.005)
+        if min(gaps) > limit and since >= 3:
+            return train - val, limit
+        return None
+
+    def still_overfitting(self):
+        """True when the run's last epochs still show overfitting."""
+        return bool(self._acc_overfit() or self._loss_rising())
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {} if logs is None else logs
         self._last_epoch = epoch
         if "val_loss" not in logs or "loss" not in logs:
             return
+        loss, val_loss = float(logs["loss"]), float(logs["val_loss"])
         key = accuracy_key(logs)
         if key is not None and f"val_{key}" in logs:
             train, val = float(logs[key]), float(logs[f"val_{key}"])
-            gap = train - val
-            self.history.append(
-                (float(logs["loss"]), float(logs["val_loss"]), train, val)
+            self.history.append((loss, val_loss, train, val))
+            logs["generalization_gap"] = train - val
+        else:
+            self.history.append((loss, val_loss, None, None))
+            logs["generalization_gap"] = val_loss - loss
+        acc = self._acc_overfit()
+        rising = self._loss_rising()
+        if acc is not None:
+            gap, limit = acc
+            train, val = self.history[-1][2], self.history[-1][3]
+            why = (
+                f"training accuracy {train:.1%} vs validation {val:.1%}, which "
+                "has not improved for 3 epochs"
             )
-            logs["generalization_gap"] = gap
-            gaps = [h[2] - h[3] for h in self.history[-3:]]
-            limit = self._gap_threshold(val)
-            # Validation accuracy still reaching new bests is not overfitting
-            # (e.g. BatchNormalization's moving statistics catching up early on).
-            vals = [h[3] for h in self.history]
-            improving = len(vals) > 1 and vals[-1] > max(vals[:-1])
-            if len(gaps) == 3 and min(gaps) > limit and not improving:
-                self._overfit(
-                    epoch,
-                    gap,
-                    f"training accuracy {train:.1%} vs validation {val:.1%}",
-                    limit,
-                )
-            return
-        loss, val_loss = float(logs["loss"]), float(logs["val_loss"])
-        self.history.append((loss, val_loss, None, None))
-        logs["generalization_gap"] = val_loss - loss
-        if len(self.history) < 3:
-            return
-        best = min(h[1] for h in self.history[:-2])
-        (l1, v1, _, _), (l2, v2, _, _) = self.history[-2:]
-        prev = self.history[-3][0]
-        if v1 > 1.2 * best and v2 > 1.2 * best and l2 < l1 < prev:
-            self._overfit(
-                epoch,
-                v2 / best,
-                f"validation loss {v2:.3g} vs its "
-                f"best {best:.3g} while the training loss falls",
-                1.2,
+            self._overfit(epoch, gap, why, limit)
+        elif rising is not None and self._train_falling():
+            ratio, best = rising
+            why = (
+                f"validation loss {self.history[-1][1]:.3g}, {ratio:.1f}x its "
+                f"best {best:.3g}, has risen for 3 epochs while the training "
+                "loss falls"
             )
+            self._overfit(epoch, ratio, why, 1.2)
+
+    def _train_falling(self):
+        losses = [h[0] for h in self.history[-4:]]
+        return losses[-1] < losses[0]
 
     def _overfit(self, epoch, value, why, threshold):
         self.find(

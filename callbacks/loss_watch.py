@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
-from callbacks._logs import accuracy_key, chance_loss
+from callbacks._logs import ADAPTIVE, accuracy_key, chance_loss, learning_rate
 
 _LOWER_LR = "Lower the learning rate (try 3-10x smaller)"
 _CHUNKS = 8
@@ -32,10 +32,13 @@ class LossWatch(MonitorBase):
     - `diverging_loss` (error): the loss climbs above 1.5x its best value,
       undoing over half of the progress since the first epoch, or above 3x
       the chance level ln(C): the learning rate is too high.
-    - `stalled_loss` (warning): after two epochs the loss has not moved by
-      `min_delta` from the first epoch, or sits at the chance level ln(C):
-      learning rate too low, bad initialization or a dead network. A run
-      that already converged (training accuracy >= 0.99) never stalls.
+    - `stalled_loss` (warning): after three epochs the loss has made almost no
+      progress (under 5 %) from where it started (the priors' loss, or the
+      loss at initialization when the `Babysitter` measured it, or the first
+      epoch's), or it has sat at the priors' loss for three epochs: learning
+      rate too low, bad initialization, a wrong head or a dead network. A
+      plateau after real progress is not a stall, and a run that already
+      converged (training accuracy >= 0.99) never stalls.
     - `oscillating_loss` (warning): within an epoch, the mean loss of 8
       stretches of batches (read from the running loss at 7 batches, no
       per-batch work) jumps up and down by over 20 % of a still-high level;
@@ -43,8 +46,9 @@ class LossWatch(MonitorBase):
       swings larger than a quarter of all progress.
 
     Args:
-        min_delta: Relative loss decrease below which the run is stalled.
-            Defaults to `1e-3`.
+        min_delta: Progress (relative loss decrease from where the run
+            started) below which the run is stalled after three epochs.
+            Defaults to `0.05`.
         verbose: 0, 1 or 2. Defaults to `1`.
         stop_on: `None`, `"error"` or `"warning"`. Defaults to `None`.
 
@@ -52,10 +56,14 @@ class LossWatch(MonitorBase):
         ValueError: If `min_delta` is not in (0, 1).
     """
 
-    def __init__(self, min_delta=1e-3, verbose=1, stop_on=None):
+    def __init__(self, min_delta=0.05, verbose=1, stop_on=None):
         super().__init__(verbose=verbose, stop_on=stop_on)
         check_positive("min_delta", min_delta, below=1, what="a relative change")
         self.min_delta = min_delta
+        # Set by Babysitter from its probe: the priors' loss of the labels and
+        # the model's loss at initialization (None: unknown).
+        self.prior_loss = None
+        self.initial_loss = None
 
     def get_config(self):
         config = super().get_config()
@@ -65,7 +73,9 @@ class LossWatch(MonitorBase):
     def reset(self):
         super().reset()
         self.losses = []
+        self.rates = []
         self.nan = False
+        self._penalty_begin = 0.0
         self._marks = []
         self._points = []
         self._start = None
@@ -78,6 +88,8 @@ class LossWatch(MonitorBase):
         return None
 
     def on_epoch_begin(self, epoch, logs=None):
+        self._penalty_begin = self._penalty()
+        self.rates.append(learning_rate(self.model))
         steps = (self.params or {}).get("steps") or 0
         self._marks = [(0, 0.0)]
         self._points = []
@@ -137,7 +149,10 @@ class LossWatch(MonitorBase):
             return
         # Compare the data loss: the logged loss includes the regularization
         # penalty, which a wide net with a large L2 starts with at 10x ln(C).
-        loss -= self._penalty()
+        # The epoch's loss is a mean over its batches, so the penalty taken
+        # off is the mean of the epoch's first and last (never below 0).
+        penalty = 0.5 * (self._penalty_begin + self._penalty())
+        loss = max(loss - penalty, 0.0)
         self.losses.append(loss)
         acc_key = accuracy_key(logs)
         converged = acc_key is not None and float(logs[acc_key]) >= 0.99
@@ -177,11 +192,11 @@ class LossWatch(MonitorBase):
             )
 
     def _diverging(self, epoch, loss):
-        chance = chance_loss(self.model) if self.model is not None else None
+        chance, chance_name = self._prior()
         best = min(self.losses[:-1]) if len(self.losses) > 1 else None
         if chance is not None and loss > 3 * chance:
             value, threshold = loss, 3 * chance
-            why = f"is {loss:.3g}, over 3x the chance level ln(C)={chance:.3g}"
+            why = f"is {loss:.3g}, over 3x {chance_name}"
         elif (
             best is not None
             and loss > 1.5 * best
@@ -203,35 +218,76 @@ class LossWatch(MonitorBase):
             suggestion=f"{_LOWER_LR}, or add gradient clipping (`clipnorm=1.0`).",
         )
 
-    def _stalled(self, epoch, loss):
-        if len(self.losses) < 2:
-            return
-        first = self.losses[0]
-        moved = (first - loss) / max(abs(first), 1e-12)
+    def _prior(self):
+        """`(loss of predicting the class frequencies, its name)` or Nones."""
+        if self.prior_loss is not None:
+            return self.prior_loss, f"the priors' loss {self.prior_loss:.3g}"
         chance = chance_loss(self.model) if self.model is not None else None
-        at_chance = (
-            chance is not None
-            and 0.97 * chance <= min(self.losses[-2:])
-            and max(self.losses[-2:]) <= 1.5 * chance
+        return (chance, f"ln(C) {chance:.3g}") if chance is not None else (None, None)
+
+    def _reference(self):
+        """`(loss a run starts from, its name)` for the stall test."""
+        prior, name = self._prior()
+        if prior is not None:
+            return prior, name
+        if self.initial_loss is not None:
+            return (
+                self.initial_loss,
+                f"its loss at initialization {self.initial_loss:.3g}",
+            )
+        return None, None
+
+    def _stalled(self, epoch, loss):
+        if len(self.losses) < 3:
+            return
+        ref, ref_name = self._reference()
+        start = max(self.losses[0], ref or 0.0)
+        progress = (start - min(self.losses)) / max(abs(start), 1e-12)
+        prior, _ = self._prior()
+        at_prior = prior is not None and all(
+            0.97 * prior <= v <= 1.5 * prior for v in self.losses[-3:]
         )
-        if abs(moved) >= self.min_delta and not at_chance:
+        if progress >= self.min_delta and not at_prior:
             return
         why = (
-            f"stays at the chance level ln(C)={chance:.3g}"
-            if at_chance
-            else f"moved only {moved:.2%} since the first epoch"
+            f"has stayed at {self._prior()[1]} (predicting the class "
+            "frequencies) for three epochs"
+            if at_prior
+            else f"fell only {max(progress, 0.0):.1%} in {len(self.losses)} epochs "
+            f"(from {start:.3g})"
         )
         self.find(
             "stalled_loss",
             epoch,
             "warning",
             value=loss,
-            threshold=0.97 * chance if at_chance else self.min_delta,
+            threshold=0.97 * prior if at_prior else self.min_delta,
             message=f"The training loss {why}: the network is not learning.",
-            suggestion="Raise the learning rate (try 10x), check the "
-            "initialization (He for ReLU) and dead units, add "
-            "BatchNormalization, and check that the labels match the inputs.",
+            suggestion=self._stall_fix(),
         )
+
+    def _stall_fix(self):
+        rate = self.rates[-1] if self.rates else None
+        opt = type(getattr(self.model, "optimizer", None)).__name__
+        adaptive = opt in ADAPTIVE
+        lowered = (
+            len(self.rates) > 1
+            and rate is not None
+            and min(self.rates[-3:]) < 0.5 * max(self.rates)
+        )
+        checks = (
+            "check that the labels line up with the inputs and that the output "
+            "layer fits the loss, then the initialization (He for ReLU)"
+        )
+        if lowered:
+            return (
+                f"The learning rate was lowered to {rate:.2g} during the run (a "
+                f"schedule or ReduceLROnPlateau), so do not raise it: {checks}."
+            )
+        if rate is not None and (rate < 1e-4 or not adaptive):
+            also = "" if adaptive else ", or use Adam (1e-3)"
+            return f"Raise the learning rate 10x (it is {rate:.2g}){also}."
+        return checks[0].upper() + checks[1:] + "."
 
     def _oscillating(self, epoch):
         window = self.losses[-5:]

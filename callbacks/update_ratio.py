@@ -10,7 +10,7 @@ Example:
 ...                           keras.layers.Dense(2, activation="softmax")])
 >>> model.compile(keras.optimizers.SGD(1e-7), "sparse_categorical_crossentropy")
 >>> monitor = UpdateRatioMonitor(verbose=0)
->>> _ = model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[monitor])
+>>> _ = model.fit(x, y, epochs=4, batch_size=4, verbose=0, callbacks=[monitor])
 >>> monitor.findings[0].check
 'update_ratio'
 """
@@ -20,6 +20,12 @@ from __future__ import annotations
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
+from callbacks._logs import ADAPTIVE, learning_rate
+
+# Steps before a ratio is judged: an output kernel started tiny (at the class
+# priors) has huge relative updates for its first steps, however many epochs
+# those take on a small table.
+WARMUP_STEPS = 200
 
 
 def kernel_layers(model):
@@ -44,8 +50,10 @@ class UpdateRatioMonitor(MonitorBase):
 
     Writes `update_ratio/<layer>` (median over the sampled batches) and
     `update_ratio` (median over layers) to the epoch `logs`. Check:
-    `update_ratio`, from the second epoch on (the first only logs: a layer
-    started near zero has huge relative updates at first).
+    `update_ratio`, from the second epoch and 200 optimizer steps on (before,
+    it only logs: a layer started near zero has huge relative updates at
+    first). A kernel that does not move at all has a zero gradient, which the
+    message says is not the learning rate's doing.
 
     Args:
         samples: Batches sampled per epoch. Defaults to `2`.
@@ -84,6 +92,8 @@ class UpdateRatioMonitor(MonitorBase):
         self._snap = None
         self._ratios = {}
         self._targets = []
+        self._steps_done = 0
+        self._last_batch = -1
 
     def on_epoch_begin(self, epoch, logs=None):
         steps = (self.params or {}).get("steps") or 2 * self.samples
@@ -93,6 +103,7 @@ class UpdateRatioMonitor(MonitorBase):
         self._snap = None
 
     def on_train_batch_begin(self, batch, logs=None):
+        self._last_batch = batch
         if self._snap is None and (not self._targets or batch < self._targets[0]):
             return  # the common case: one comparison per batch
         if self._snap is not None:
@@ -122,9 +133,10 @@ class UpdateRatioMonitor(MonitorBase):
             self._ratios.setdefault(name, []).append(ratio)
 
     def on_epoch_end(self, epoch, logs=None):
+        steps = (self.params or {}).get("steps")
         if self._snap is not None:
-            steps = (self.params or {}).get("steps") or self._snap[0] + 1
-            self._measure(steps)
+            self._measure(steps or self._snap[0] + 1)
+        self._steps_done += steps or self._last_batch + 1
         medians = {n: float(np.median(r)) for n, r in self._ratios.items()}
         if not medians:
             return
@@ -132,24 +144,48 @@ class UpdateRatioMonitor(MonitorBase):
             for name, value in medians.items():
                 logs[f"update_ratio/{name}"] = value
             logs["update_ratio"] = float(np.median(list(medians.values())))
-        # The first epoch only logs: a layer started near zero (an output layer
-        # initialized at the class priors) has huge relative updates at first.
-        for name, value in medians.items() if epoch > 0 else ():
+        # Judged only after WARMUP_STEPS optimizer steps (and never in the
+        # first epoch): early relative updates of small kernels are huge.
+        if epoch == 0 or self._steps_done < WARMUP_STEPS:
+            return
+        for name, value in medians.items():
             if value > self.high or value < self.low:
-                high = value > self.high
-                self.find(
-                    "update_ratio",
-                    epoch,
-                    "warning",
-                    layer=name,
-                    value=value,
-                    threshold=self.high if high else self.low,
-                    message=f"Updates of {name} are {value:.1e} of its weights "
-                    f"per step (healthy is ~1e-3): the learning rate looks too "
-                    f"{'high' if high else 'low'}.",
-                    suggestion=(
-                        "Lower the learning rate (try 3-10x smaller)."
-                        if high
-                        else "Raise the learning rate (try 10x larger) or use Adam."
-                    ),
-                )
+                self._report(epoch, name, value)
+
+    def _report(self, epoch, name, value):
+        high = value > self.high
+        if value == 0:
+            message = (
+                f"The kernel of {name} did not change at all: its gradient is "
+                "exactly zero, so something in the model blocks it (a frozen "
+                "or dead path, or an output that cannot change); the learning "
+                "rate is not the cause."
+            )
+            fix = (
+                "Find what blocks the gradient: see output_activation and "
+                "dead_units, and check that the layer is meant to be trainable."
+            )
+        else:
+            message = (
+                f"Updates of {name} are {value:.1e} of its weights per step "
+                f"(healthy is ~1e-3): the learning rate looks too "
+                f"{'high' if high else 'low'}."
+            )
+            rate = learning_rate(self.model)
+            now = f" (it is {rate:.2g})" if rate is not None else ""
+            if high:
+                fix = f"Lower the learning rate 3-10x{now}."
+            else:
+                opt = type(getattr(self.model, "optimizer", None)).__name__
+                also = "" if opt in ADAPTIVE else ", or use Adam"
+                fix = f"Raise the learning rate 10x{now}{also}."
+        self.find(
+            "update_ratio",
+            epoch,
+            "warning",
+            layer=name,
+            value=value,
+            threshold=self.high if high else self.low,
+            message=message,
+            suggestion=fix,
+        )

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from callbacks import Finding
+from callbacks._head import _multi_hot, head_findings
 
 
 def _flat(x):
@@ -142,6 +143,8 @@ def label_range(ctx):
             problem = f"only {len(np.unique(y))} of {units} classes occur in training"
         fix = "Encode labels as 0..C-1 (sklearn.preprocessing.LabelEncoder)."
     elif kind == "one_hot":
+        if _multi_hot(y):
+            return []  # multi-hot targets: output_activation says what to use
         if y.min() < 0 or y.max() > 1 or not np.allclose(y.sum(1), 1, atol=1e-3):
             problem = "rows must be one-hot (or probabilities summing to 1)"
         fix = "Use keras.utils.to_categorical(ids, num_classes)."
@@ -221,55 +224,8 @@ def train_test_overlap(ctx):
 
 
 def output_activation(ctx):
-    act, kind, lg = ctx.activation, ctx.kind, ctx.from_logits
-    units = ctx.units
-    problem, sev = None, "error"
-    if kind in ("sparse", "one_hot"):
-        if units == 1:
-            problem = "a single output unit with a categorical loss (always 1 class)"
-        elif act == "linear" and not lg:
-            problem = "a linear head with a cross-entropy that expects probabilities"
-        elif act == "softmax" and lg:
-            problem, sev = (
-                "softmax outputs into a loss with from_logits=True",
-                "warning",
-            )
-        elif act == "sigmoid":
-            problem, sev = "sigmoid outputs into a categorical loss", "warning"
-        fix = (
-            "Use Dense(num_classes, activation='softmax') with "
-            "from_logits=False, or a linear head with from_logits=True."
-        )
-    elif kind == "binary":
-        if act == "softmax" and units == 1:
-            problem = "softmax over 1 unit (always outputs 1.0)"
-        elif act == "linear" and not lg:
-            problem = "a linear head with binary_crossentropy(from_logits=False)"
-        elif act == "sigmoid" and lg:
-            problem, sev = "sigmoid outputs into from_logits=True", "warning"
-        fix = "Use Dense(1, activation='sigmoid'), or linear with from_logits=True."
-    elif kind == "regression":
-        y = ctx.y.astype("float64")
-        bounded = {"sigmoid": (0, 1), "softmax": (0, 1), "tanh": (-1, 1)}
-        if act in bounded and (y.min() < bounded[act][0] or y.max() > bounded[act][1]):
-            problem = (
-                f"a {act} head cannot reach targets in [{y.min():.3g}, {y.max():.3g}]"
-            )
-        elif act == "relu" and y.min() < 0:
-            problem = "a relu head cannot output the negative targets"
-        fix = "Use a linear output layer (activation=None) for regression."
-    if problem is None:
-        return []
-    return [
-        Finding(
-            "output_activation",
-            sev,
-            layer=ctx.model.layers[-1].name,
-            message=f"The output layer does not fit the loss {ctx.loss_name!r}: "
-            f"{problem}.",
-            suggestion=fix,
-        )
-    ]
+    """The head against the loss and labels: `callbacks`' own check."""
+    return head_findings(ctx.model, ctx.y, loss_name=ctx.loss_name)
 
 
 def initial_loss(ctx):

@@ -12,29 +12,7 @@ import keras
 import numpy as np
 
 from callbacks import Finding
-
-# loss name fragment -> kind of target the loss expects, first match wins
-_KINDS = {"sparse_categorical": "sparse", "categorical": "one_hot", "binary": "binary"}
-_KINDS.update(
-    dict.fromkeys(("squared", "absolute", "huber", "cosh", "mse", "mae"), "regression")
-)
-
-
-def loss_kind(loss):
-    """Returns `(kind, from_logits)` for a compiled loss (name, function, Loss)."""
-    from_logits = False
-    name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
-    if isinstance(loss, keras.losses.Loss):
-        cfg = loss.get_config()
-        name = "".join(
-            "_" + c.lower() if c.isupper() else c for c in type(loss).__name__
-        )
-        from_logits = bool(cfg.get("from_logits", False))
-    name = name.lower()
-    kind = next(
-        (k for f, k in _KINDS.items() if f in name and "hinge" not in name), None
-    )
-    return kind or "unknown", from_logits
+from callbacks._head import prior_loss as labels_prior_loss
 
 
 def clone_with_weights(model, loss, optimizer=None):
@@ -120,13 +98,7 @@ class Context:
             if isinstance(loss, str)
             else getattr(loss, "name", getattr(loss, "__name__", type(loss).__name__))
         )
-        last = self.model.layers[-1]
-        act = (
-            "softmax"
-            if isinstance(last, keras.layers.Softmax)
-            else getattr(getattr(last, "activation", None), "__name__", "unknown")
-        )
-        self.activation, self.causes = act, []  # problems found so far
+        self.causes = []  # problems found so far
         self.rng = np.random.default_rng(seed)
         self.overfit_steps, self.baseline_steps = overfit_steps, baseline_steps
         self.learning_rate, self.subset_size = learning_rate, subset_size
@@ -261,21 +233,4 @@ def regularization_loss(ctx):
 
 def prior_loss(ctx):
     """Loss of predicting the training priors (the target mean), or None."""
-    y = ctx.y
-    if ctx.kind in ("sparse", "one_hot", "binary"):
-        if ctx.kind == "sparse":
-            ids = y.reshape(-1).astype(int)
-            p = np.bincount(ids, minlength=ctx.units) / len(ids)
-        elif ctx.kind == "one_hot":
-            p = y.mean(0)
-        else:
-            m = float(np.clip(y.mean(), 1e-7, 1 - 1e-7))
-            p = np.array([m, 1 - m])
-        p = p[p > 0]
-        return float(-(p * np.log(p)).sum())
-    if ctx.kind == "regression":
-        y = y.reshape(len(y), -1).astype("float64")
-        if "absolute" in ctx.loss_name or ctx.loss_name == "mae":
-            return float(np.abs(y - np.median(y, 0)).mean())
-        return float(y.var(0).mean())
-    return None
+    return labels_prior_loss(ctx.kind, ctx.y, ctx.units, ctx.loss_name)

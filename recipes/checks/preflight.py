@@ -7,6 +7,7 @@ import time
 
 import keras
 
+from callbacks._head import loss_kind
 from recipes import _validate
 from recipes.checks import data as data_checks
 from recipes.checks import model as model_checks
@@ -263,7 +264,7 @@ def validate(model, x, y, validation_data=None, test_data=None):
             f"{want}. Reshape the data or rebuild the model. "
             f"Received: x.shape={x.shape}"
         )
-    kind, from_logits = model_checks.loss_kind(model.loss)
+    kind, from_logits = loss_kind(model.loss)
     units = int(out_shape[-1])
     ok = {
         "sparse": y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1),

@@ -49,10 +49,10 @@ def test_healthy_decreasing_loss_is_quiet():
 def test_overfitting_fires_on_large_gap_and_not_on_small_gap():
     big = drive(
         GeneralizationWatch(verbose=0),
-        [0.5, 0.1, 0.05],
-        val_loss=[1.0, 1.5, 2.0],
-        accuracy=[0.9, 1.0, 1.0],
-        val_accuracy=[0.7, 0.6, 0.6],
+        [0.5, 0.1, 0.05, 0.04],
+        val_loss=[1.0, 1.5, 2.0, 2.1],
+        accuracy=[0.9, 1.0, 1.0, 1.0],
+        val_accuracy=[0.7, 0.6, 0.6, 0.6],
     )
     small = drive(
         GeneralizationWatch(verbose=0),
@@ -67,10 +67,41 @@ def test_overfitting_fires_on_large_gap_and_not_on_small_gap():
 def test_overfitting_without_accuracy_uses_val_loss():
     found = drive(
         GeneralizationWatch(verbose=0),
-        [1.0, 0.5, 0.3, 0.2],
-        val_loss=[1.0, 0.8, 1.2, 1.4],
+        [1.0, 0.5, 0.3, 0.2, 0.15],
+        val_loss=[1.0, 0.8, 1.0, 1.2, 1.4],
     )
     assert found == ["overfitting"]
+
+
+def test_a_validation_loss_spike_is_not_overfitting():
+    # a 17x jump for one epoch, then back: instability, not overfitting
+    found = drive(
+        GeneralizationWatch(verbose=0),
+        [1.0, 0.5, 0.3, 0.2, 0.15, 0.1],
+        val_loss=[1.0, 0.8, 13.6, 0.8, 0.75, 0.7],
+    )
+    assert found == []
+
+
+def test_textbook_overfit_is_reported_and_an_early_gap_that_closes_is_not():
+    # train 1.0, validation flat at ~0.81 and its loss rising for 6 epochs
+    textbook = drive(
+        GeneralizationWatch(verbose=0),
+        [0.6, 0.3, 0.1, 0.05, 0.03, 0.02, 0.015, 0.01, 0.008],
+        val_loss=[0.7, 0.6, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85],
+        accuracy=[0.8, 0.9, 0.97, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+        val_accuracy=[0.75, 0.8, 0.81, 0.81, 0.8, 0.81, 0.81, 0.8, 0.81],
+    )
+    # BatchNormalization statistics lagging: validation at chance while the
+    # training accuracy is 90 %, then it catches up
+    lagging = drive(
+        GeneralizationWatch(verbose=0),
+        [1.5, 0.6, 0.4, 0.3, 0.25, 0.2, 0.18, 0.15, 0.12],
+        val_loss=[2.3, 2.3, 2.3, 2.2, 2.0, 1.2, 0.5, 0.2, 0.1],
+        accuracy=[0.6, 0.85, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98],
+        val_accuracy=[0.1, 0.1, 0.1, 0.11, 0.2, 0.6, 0.9, 0.96, 0.98],
+    )
+    assert textbook == ["overfitting"] and lagging == []
 
 
 def test_underfitting_fires_at_train_end_with_low_accuracy():

@@ -1,0 +1,210 @@
+"""`diagnose`: many findings in, one root cause with one fix out.
+
+A failing run shows many symptoms at once: a learning rate that is too high
+makes the loss diverge, kills ReLUs and makes the updates huge; a wrong output
+activation stalls the loss and spoils the initial loss. `diagnose` ranks the
+warnings and errors by how far upstream their check sits and names the most
+upstream one as the cause, with the findings it explains as evidence.
+
+Example:
+
+>>> from callbacks import Finding, diagnose
+>>> found = [
+...     Finding("dead_units", "error", epoch=2, layer="dense", value=0.9),
+...     Finding("diverging_loss", "error", epoch=1, value=9.0,
+...             message="The training loss rose from 0.5 to 9.",
+...             suggestion="Lower the learning rate."),
+... ]
+>>> verdict = diagnose(found)
+>>> verdict.cause
+'diverging_loss'
+>>> [f.check for f in verdict.evidence]
+['diverging_loss', 'dead_units']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from callbacks.finding import Finding
+
+# Root causes first: a check explains the symptoms of the checks after it.
+_RANK = (
+    "data_nan",
+    "label_range",
+    "output_activation",
+    "regularization_loss",
+    "unnormalized_input",
+    "initial_loss",
+    "batchnorm_statistics",
+    "nan_loss",
+    "diverging_loss",
+    "exploding_gradients",
+    "oscillating_loss",
+    "dead_units",
+    "saturated_units",
+    "vanishing_gradients",
+    "activation_std",
+    "update_ratio",
+    "overfit_small_subset",
+    "input_independent_baseline",
+    "stalled_loss",
+    "overfitting",
+    "underfitting",
+    "class_imbalance",
+    "train_test_overlap",
+    "constant_features",
+)
+# Checks that say the run is failing; an info-level finding of a latent cause
+# (below) becomes the cause when one of these is a warning or error.
+_FAILING = {
+    "nan_loss",
+    "diverging_loss",
+    "stalled_loss",
+    "underfitting",
+    "overfit_small_subset",
+    "input_independent_baseline",
+    "saturated_units",
+    "dead_units",
+    "initial_loss",
+}
+_LATENT = ("unnormalized_input", "vanishing_gradients", "saturated_units")
+_LEARNING_RATE_HIGH = {
+    "nan_loss",
+    "diverging_loss",
+    "exploding_gradients",
+    "oscillating_loss",
+}
+_LOWER_RATE = (
+    "Lower the learning rate 10x (and, if the loss still jumps, add gradient "
+    "clipping with `clipnorm=1.0` in the optimizer)."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnosis:
+    """The verdict on a run: one cause, one fix, and the evidence for it.
+
+    Args:
+        cause: The check name of the root cause, e.g. `"output_activation"`.
+        summary: What is wrong, in one or two sentences.
+        suggestion: The one fix to try first.
+        evidence: The `Finding`s that support the verdict, the cause's first.
+
+    Example:
+
+    >>> from callbacks import Diagnosis
+    >>> Diagnosis("stalled_loss", "The loss does not move.", "Raise the "
+    ...           "learning rate 10x.").cause
+    'stalled_loss'
+    """
+
+    cause: str
+    summary: str
+    suggestion: str
+    evidence: tuple = ()
+
+    def to_dict(self):
+        """The verdict as a JSON-ready dict (evidence as finding dicts)."""
+        return {
+            "cause": self.cause,
+            "summary": self.summary,
+            "suggestion": self.suggestion,
+            "evidence": [f.to_dict() for f in self.evidence],
+        }
+
+    def __str__(self):
+        also = [f.check for f in self.evidence[1:]]
+        text = f"Diagnosis: {self.cause}. {self.summary} Fix: {self.suggestion}"
+        if also:
+            text += f" (Also explains: {', '.join(dict.fromkeys(also))}.)"
+        return text
+
+
+def _rank(finding):
+    try:
+        return _RANK.index(finding.check)
+    except ValueError:
+        return len(_RANK)
+
+
+def _order(finding):
+    epoch = -1 if finding.epoch is None else finding.epoch
+    return (_rank(finding), -_SEVERITY[finding.severity], epoch)
+
+
+_SEVERITY = {"info": 0, "warning": 1, "error": 2}
+
+
+def diagnose(findings):
+    """Ranks findings into one root cause with one fix.
+
+    Only warnings and errors count, except that an info finding of a latent
+    cause (`unnormalized_input`, mild `vanishing_gradients`, `saturated_units`)
+    becomes the cause when the run is failing in a way it explains (a stalled
+    or diverging loss, underfitting, a failed pre-flight training check).
+
+    Args:
+        findings: An iterable of `Finding`s (from the pre-flight checks, the
+            callbacks, or both).
+
+    Returns:
+        A `Diagnosis`, or `None` when no finding is a warning or an error.
+
+    Raises:
+        TypeError: If an item is not a `Finding`.
+
+    Example:
+
+    >>> from callbacks import diagnose
+    >>> diagnose([]) is None
+    True
+    """
+    findings = list(findings)
+    for f in findings:
+        if not isinstance(f, Finding):
+            raise TypeError(
+                "`diagnose` takes callbacks.Finding objects. "
+                f"Received: an item of type {type(f).__name__}"
+            )
+    bad = sorted((f for f in findings if f.severity != "info"), key=_order)
+    if not bad:
+        return None
+    failing = any(f.check in _FAILING for f in bad)
+    latent = [f for f in findings if f.severity == "info" and f.check in _LATENT]
+    latent = sorted(latent, key=_order)
+    lead = bad[0]
+    if failing and latent and _rank(latent[0]) < _rank(lead):
+        lead = latent[0]
+    evidence = [lead] + [f for f in bad if f is not lead and _rank(f) >= _rank(lead)]
+    return Diagnosis(
+        cause=lead.check,
+        summary=_summary(lead, bad),
+        suggestion=_suggestion(lead, bad),
+        evidence=tuple(evidence),
+    )
+
+
+def _summary(lead, bad):
+    if lead.check in _LEARNING_RATE_HIGH:
+        return f"The learning rate is too high. {lead.message}".strip()
+    if lead.check == "update_ratio" and lead.threshold and lead.value is not None:
+        if lead.value > lead.threshold:
+            return f"The learning rate is too high. {lead.message}".strip()
+    return lead.message or f"{lead.check} ({lead.severity})."
+
+
+def _suggestion(lead, bad):
+    if lead.check in _LEARNING_RATE_HIGH and lead.check != "nan_loss":
+        return _LOWER_RATE
+    if lead.check == "nan_loss" and not any(f.check == "data_nan" for f in bad):
+        return _LOWER_RATE
+    return _first_fix(lead.suggestion) or "See the evidence below."
+
+
+def _first_fix(text):
+    """The first sentence of a suggestion: one fix, not a list of options."""
+    text = (text or "").strip()
+    first = re.split(r"(?<!e\.g)(?<!i\.e)\.\s", text, maxsplit=1)[0]
+    return first if first.endswith(".") else first + "."
