@@ -57,9 +57,7 @@ def case(kind, description, expected=(), fix_words=(), name=None):
         n = name or fn.__name__.removeprefix(f"{kind}_")
         if any(c.name == n for c in CASES):
             raise ValueError(f"Duplicate case name. Received: name={n!r}")
-        CASES.append(
-            Case(n, kind, description, fn, tuple(expected), tuple(fix_words))
-        )
+        CASES.append(Case(n, kind, description, fn, tuple(expected), tuple(fix_words)))
         return fn
 
     return register

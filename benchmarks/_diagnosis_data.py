@@ -94,8 +94,11 @@ def diabetes(seed):
     xt, xv, yt, yv = split(x.astype("float32"), y.astype("float32"), seed, 0.2, False)
     xt, xv = standardize(xt, xv)
     mu, sd = yt.mean(), yt.std()
-    return xt, xv, ((yt - mu) / sd).astype("float32"), ((yv - mu) / sd).astype(
-        "float32"
+    return (
+        xt,
+        xv,
+        ((yt - mu) / sd).astype("float32"),
+        ((yv - mu) / sd).astype("float32"),
     )
 
 

@@ -7,10 +7,9 @@ collection. `expected` lists acceptable root-cause checks, preferred first;
 `fix_words` are keywords the right fix should contain ("a|b" = either).
 """
 
+import _diagnosis_data as data
 import keras
 import numpy as np
-
-import _diagnosis_data as data
 from _diagnosis_case import L, case, dense_net, run_spec
 
 F = "faulty"
@@ -25,11 +24,11 @@ def _sparse(model, opt, metrics=("accuracy",)):
 
 @case(
     F,
-    "SGD lr=1.0 on unscaled digits (0..16): loss turns NaN in the first epoch",
-    expected=("nan_loss", "diverging_loss"),
+    "SGD lr=1.0 on unscaled digits (0..16): the loss blows up, then the ReLUs die",
+    expected=("diverging_loss", "dead_units", "nan_loss"),
     fix_words=LR_DOWN,
 )
-def faulty_lr_far_too_high_nan(seed):
+def faulty_lr_far_too_high_sgd(seed):
     xt, xv, yt, yv = data.digits(seed, scale="raw")
     model = _sparse(dense_net(64, [256, 256], 10), keras.optimizers.SGD(1.0))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=5)
@@ -37,11 +36,11 @@ def faulty_lr_far_too_high_nan(seed):
 
 @case(
     F,
-    "SGD lr=0.5 on a regression (MSE): the loss grows epoch after epoch",
-    expected=("diverging_loss", "nan_loss", "exploding_gradients"),
+    "SGD lr=0.5 on a regression (MSE): the loss diverges to NaN in the first epoch",
+    expected=("nan_loss", "diverging_loss", "exploding_gradients"),
     fix_words=LR_DOWN,
 )
-def faulty_lr_too_high_diverging(seed):
+def faulty_lr_too_high_regression_nan(seed):
     xt, xv, yt, yv = data.friedman1(seed)
     model = dense_net(10, [64, 64], 1, out_act=None)
     model.compile(keras.optimizers.SGD(0.5), "mse", metrics=["mae"])
@@ -188,7 +187,7 @@ def faulty_relu_head_cce(seed):
 
 @case(
     F,
-    "linear head (no activation) under sparse_categorical_crossentropy, from_logits=False",
+    "linear head (no activation) under sparse categorical CE with from_logits=False",
     expected=("output_activation", "initial_loss"),
     fix_words=("softmax|from_logits",),
 )
@@ -277,7 +276,12 @@ def faulty_double_softmax(seed):
 @case(
     F,
     "labels shuffled apart from the inputs (a broken join): nothing to learn",
-    expected=("input_independent_baseline", "underfitting", "stalled_loss", "overfitting"),
+    expected=(
+        "input_independent_baseline",
+        "underfitting",
+        "stalled_loss",
+        "overfitting",
+    ),
     fix_words=("label",),
 )
 def faulty_shuffled_labels(seed):
@@ -290,14 +294,14 @@ def faulty_shuffled_labels(seed):
 
 @case(
     F,
-    "textbook overfitting: 100 samples, 2 x 1024 ReLU, 60 epochs",
+    "textbook overfitting: 100 samples, 2 x 1024 ReLU, 40 epochs",
     expected=("overfitting",),
     fix_words=("regulariz|dropout|data|early",),
 )
 def faulty_overfit_small_data(seed):
     xt, xv, yt, yv = data.mnist1d(seed, n_train=100)
     model = _sparse(dense_net(40, [1024, 1024], 10), "adam")
-    return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=60, batch_size=16)
+    return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=40, batch_size=16)
 
 
 @case(
@@ -397,7 +401,7 @@ def faulty_nan_in_inputs(seed):
 
 @case(
     F,
-    "BatchNormalization(momentum=0.999), 5 steps/epoch: moving stats lag, val at chance",
+    "BatchNormalization(momentum=0.999), 5 steps/epoch: moving stats lag; val ~chance",
     expected=("batchnorm_statistics", "overfitting"),
     fix_words=("momentum",),
 )

@@ -1,16 +1,15 @@
-"""Healthy programs of the diagnosis suite: they train well; any warning is a false alarm.
+"""Healthy programs of the diagnosis suite: they train well; any warning is false.
 
 Written the way a Keras user writes them (keras.io examples' style), on
 small local data; none is tuned to avoid an alarm.
 """
 
+import _diagnosis_data as data
 import keras
 import numpy as np
 import tensorflow as tf
-from sklearn.utils.class_weight import compute_class_weight
-
-import _diagnosis_data as data
 from _diagnosis_case import L, case, dense_net, run_spec
+from sklearn.utils.class_weight import compute_class_weight
 
 H = "healthy"
 
@@ -71,7 +70,10 @@ def healthy_convnet_digits(seed):
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=15, batch_size=64)
 
 
-@case(H, "BatchNorm CNN, few steps per epoch (300 images, batch 64: 5 steps), momentum 0.9")
+@case(
+    H,
+    "BatchNorm CNN, few steps per epoch (300 images, batch 64: 5 steps), momentum 0.9",
+)
 def healthy_bn_cnn_few_steps(seed):
     xt, xv, yt, yv = data.digits_images(seed)
     xt, yt = xt[:300], yt[:300]
@@ -150,7 +152,9 @@ class TokenAndPositionEmbedding(L.Layer):
         }
 
 
-@case(H, "small transformer block (MultiHeadAttention + LayerNorm), sentiment-like rule")
+@case(
+    H, "small transformer block (MultiHeadAttention + LayerNorm), sentiment-like rule"
+)
 def healthy_transformer_text(seed):
     xt, xv, yt, yv = data.tokens(seed, rule="sentiment")
     inp = keras.Input((30,), dtype="int32")
@@ -328,7 +332,9 @@ def healthy_pydataset_mnist1d(seed):
     )
 
 
-@case(H, "fine-tuning: a pretrained Functional base used as a layer, first block frozen")
+@case(
+    H, "fine-tuning: a pretrained Functional base used as a layer, first block frozen"
+)
 def healthy_finetune_nested_base(seed):
     xt, xv, yt, yv = data.digits(seed)
     # 1. Pretrain a base + head on digits 0-4 only.
@@ -455,7 +461,9 @@ def healthy_moons_validation_split(seed):
     xt, xv, yt, yv = data.moons(seed)
     x, y = np.concatenate([xt, xv]), np.concatenate([yt, yv])  # already shuffled
     model = dense_net(2, [32, 32], 1, out_act="sigmoid")
-    model.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy", metrics=["accuracy"])
+    model.compile(
+        keras.optimizers.Adam(1e-2), "binary_crossentropy", metrics=["accuracy"]
+    )
     return run_spec(
         model, x, y, validation_split=0.2, epochs=30, batch_size=32, task="binary"
     )

@@ -28,27 +28,27 @@ Usage:
 """
 
 import argparse
-import warnings
 import os
 import platform
 import re
 import sys
 import time
 import traceback
+import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _diagnosis_faulty  # noqa: E402, F401  (importing registers the cases)
+import _diagnosis_healthy  # noqa: E402, F401
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-
-import _diagnosis_healthy  # noqa: E402, F401  (registers the cases, in order)
-import _diagnosis_faulty  # noqa: E402, F401
-import callbacks  # noqa: E402
-import recipes  # noqa: E402
 from _diagnosis_case import CASES  # noqa: E402
 from _results import write_json  # noqa: E402
+
+import callbacks  # noqa: E402
+import recipes  # noqa: E402
 
 ALARM = ("warning", "error")
 warnings.filterwarnings("ignore", message=".*shuffle=True. was passed")
@@ -277,7 +277,7 @@ def main():
         p.error(f"unknown case(s) {sorted(unknown)}; known: {[c.name for c in CASES]}")
     cases = [
         c
-        for c in CASES
+        for c in sorted(CASES, key=lambda c: c.kind != "healthy")  # stable
         if (not only or c.name in only) and (args.kind in (None, c.kind))
     ]
     t0 = time.perf_counter()
@@ -301,12 +301,16 @@ def main():
     wall = time.perf_counter() - t0
     print_tables(done)
     per_check = summarize(done)
-    print("\n| check | detected | missed (as preferred) | other alarms on faulty "
-          "| false alarms on healthy |")
+    print(
+        "\n| check | detected | missed (as preferred) | other alarms on faulty "
+        "| false alarms on healthy |"
+    )
     print("|---|---|---|---|---|")
     for check, st in sorted(per_check.items()):
-        print(f"| {check} | {st['detected']} | {st['missed']} | {st['other']} | "
-              f"{st['false_alarms']} |")
+        print(
+            f"| {check} | {st['detected']} | {st['missed']} | {st['other']} | "
+            f"{st['false_alarms']} |"
+        )
     print(f"\nwall time {wall / 60:.1f} min for {len(done)} cases x {args.seeds} seeds")
     result = {
         "seeds": args.seeds,
@@ -336,20 +340,30 @@ def main():
     print(f"wrote {out}")
 
 
+def _fraction(flags):
+    if all(v is None for v in flags):
+        return "n/a"
+    return f"{sum(map(bool, flags))}/{len(flags)}"
+
+
 def print_tables(done):
     print("\n## Healthy programs (any warning/error is a false alarm)\n")
-    print("| case | false alarms (seeds) | warning/error checks | final metrics, seed 0 |")
+    print("| case | false alarms (seeds) | warning/error checks | metrics, seed 0 |")
     print("|---|---|---|---|")
     for c, seeds in done:
         if c.kind != "healthy":
             continue
         n = sum(s["false_alarm"] for s in seeds)
         checks = sorted({k for s in seeds for k in s["alarm_checks"]})
-        print(f"| {c.name} | {n}/{len(seeds)} | {', '.join(checks) or '-'} | "
-              f"{metric_text(seeds[0]['metrics'])} |")
+        print(
+            f"| {c.name} | {n}/{len(seeds)} | {', '.join(checks) or '-'} | "
+            f"{metric_text(seeds[0]['metrics'])} |"
+        )
     print("\n## Faulty programs\n")
-    print("| case | expected | detected (seeds) | first detection | verdict right "
-          "| fix right | other warning/error checks |")
+    print(
+        "| case | expected | detected (seeds) | first detection | verdict right "
+        "| fix right | other warning/error checks |"
+    )
     print("|---|---|---|---|---|---|---|")
     for c, seeds in done:
         if c.kind != "faulty":
@@ -359,10 +373,12 @@ def print_tables(done):
         other = sorted({k for s in seeds for k in s["alarm_checks"]} - set(c.expected))
         vok = [s["verdict_cause_ok"] for s in seeds]
         fok = [s["verdict_fix_ok"] for s in seeds]
-        vtxt = "n/a" if all(v is None for v in vok) else f"{sum(map(bool, vok))}/{len(vok)}"
-        ftxt = "n/a" if all(v is None for v in fok) else f"{sum(map(bool, fok))}/{len(fok)}"
-        print(f"| {c.name} | {c.expected[0]} | {hits}/{len(seeds)} | {first} | "
-              f"{vtxt} | {ftxt} | {', '.join(other) or '-'} |")
+        vtxt = _fraction(vok)
+        ftxt = _fraction(fok)
+        print(
+            f"| {c.name} | {c.expected[0]} | {hits}/{len(seeds)} | {first} | "
+            f"{vtxt} | {ftxt} | {', '.join(other) or '-'} |"
+        )
 
 
 if __name__ == "__main__":
