@@ -35,6 +35,20 @@ def clone_with_weights(model, loss, optimizer=None):
     return clone
 
 
+def fresh_optimizer(optimizer, learning_rate=None):
+    """A new optimizer of `optimizer`'s class and settings (no state), with
+    `learning_rate` instead of its own when given; Adam(1e-3) if it has none."""
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        return keras.optimizers.Adam(learning_rate or 1e-3)
+    config = optimizer.get_config()
+    if learning_rate is not None:
+        config["learning_rate"] = float(learning_rate)
+    try:
+        return type(optimizer).from_config(config)
+    except (TypeError, ValueError):
+        return keras.optimizers.Adam(learning_rate or 1e-3)
+
+
 def _all_layers(model):
     for layer in model.layers:
         yield layer
@@ -99,6 +113,7 @@ class Context:
             else getattr(loss, "name", getattr(loss, "__name__", type(loss).__name__))
         )
         self.causes = []  # problems found so far
+        self.memorized = True  # overfit_small_subset sets it when it runs
         self.rng = np.random.default_rng(seed)
         self.overfit_steps, self.baseline_steps = overfit_steps, baseline_steps
         self.learning_rate, self.subset_size = learning_rate, subset_size
@@ -135,11 +150,12 @@ class Context:
 
     @functools.cached_property
     def train_clone(self):
-        """The copy without regularization, compiled with Adam; call after
-        the loss checks (it strips the copy they use)."""
+        """The copy without regularization, compiled with a fresh copy of the
+        user's own optimizer (its class and settings; `learning_rate` when
+        given); call after the loss checks (it strips the copy they use)."""
         clone = self.clone
         strip_regularization(clone)
-        opt = keras.optimizers.Adam(self.learning_rate)
+        opt = fresh_optimizer(self.model.optimizer, self.learning_rate)
         clone.compile(optimizer=opt, loss=self.model.loss)
         opt.build(clone.trainable_variables)
         self._start = clone.get_weights(), [v.numpy() for v in opt.variables]
@@ -214,6 +230,8 @@ def regularization_loss(ctx):
     finally:
         for v, r in zip(clone.trainable_variables, saved):
             v.regularizer = r
+    if expected < 1e-4 * abs(base):
+        return out  # below float32 resolution at this loss: cannot decide
     if not added > 0.5 * expected:
         out.append(
             Finding(

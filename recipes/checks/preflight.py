@@ -7,6 +7,7 @@ import time
 
 import keras
 
+from callbacks import diagnose
 from callbacks._head import loss_kind
 from recipes import _validate
 from recipes.checks import data as data_checks
@@ -61,12 +62,18 @@ class PreflightReport:
         """The findings of severity `"error"`."""
         return [f for f in self.findings if f.severity == "error"]
 
+    @property
+    def diagnosis(self):
+        """The verdict (`callbacks.Diagnosis`): one cause and one fix, or None."""
+        return diagnose(self.findings)
+
     def to_dict(self):
         """The report as JSON-ready dict."""
         return {
             "passed": self.passed,
             "seconds": self.seconds,
             "checks": dict(self.checks),
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -78,6 +85,15 @@ class PreflightReport:
             f"**{'passed' if self.passed else 'FAILED'}**: {len(self.errors)} "
             f"error(s), {len(self.findings)} finding(s), {self.seconds:.1f} s.",
             "",
+        ]
+        verdict = self.diagnosis
+        if verdict is not None:
+            lines += [
+                f"**Diagnosis: {verdict.cause}.** {verdict.summary} "
+                f"**Fix:** {verdict.suggestion}",
+                "",
+            ]
+        lines += [
             "| check | status | finding | fix |",
             "|---|---|---|---|",
         ]
@@ -96,7 +112,9 @@ class PreflightReport:
             f"({len(self.errors)} error(s), {len(self.findings)} finding(s), "
             f"{len(self.checks)} checks, {self.seconds:.1f} s)"
         )
-        body = [f"  {f}" for f in self.findings]
+        verdict = self.diagnosis
+        body = [f"  {verdict}"] if verdict is not None else []
+        body += [f"  {f}" for f in self.findings]
         skipped = [f"  {n}: {s}" for n, s in self.checks.items() if s != "ok"]
         skipped = [s for s in skipped if "skipped" in s]
         return "\n".join([head, *body, *skipped])
@@ -116,7 +134,7 @@ def preflight(
     subset_size=20,
     overfit_steps=200,
     baseline_steps=60,
-    learning_rate=1e-3,
+    learning_rate=None,
     seed=0,
 ):
     """Runs the recipe's sanity checks before the real training run.
@@ -130,7 +148,9 @@ def preflight(
     Your model is never changed: the checks run on a copy
     (`keras.models.clone_model` with your weights), so weights and optimizer
     state are the same afterwards. The two training checks take a few hundred
-    compiled steps on small batches (a few seconds for an MLP on digits).
+    compiled steps on small batches (a few seconds for an MLP on digits),
+    with your own optimizer and learning rate, so they judge your setup; a
+    check that cannot decide in that budget says so as info, not an error.
 
     Checks: `data_nan`, `label_range`, `output_activation`,
     `constant_features`, `unnormalized_input`, `class_imbalance`,
@@ -151,8 +171,9 @@ def preflight(
         overfit_steps: Most training steps to memorize them. Defaults to `200`.
         baseline_steps: Training steps for the real-vs-zeroed-inputs baseline.
             Defaults to `60`.
-        learning_rate: Adam learning rate of the training checks. Defaults to
-            `1e-3`.
+        learning_rate: Learning rate of the training checks, which use a
+            fresh copy of the model's compiled optimizer (its class and
+            settings); `None` keeps the compiled rate. Defaults to `None`.
         seed: Seed for the subsets and batch order. Defaults to `0`.
 
     Returns:

@@ -259,9 +259,13 @@ def _write_files(tmp, state, start_acts, end_acts):
     history = state["history"]
     val = history.get("val_loss", [])
     best = min(range(len(val)), key=lambda i: val[i]) if val else None
+    from callbacks import diagnose
+
+    verdict = diagnose(f for _, f in state["stages"])
     _dump(
         os.path.join(tmp, "metrics.json"),
         {
+            "diagnosis": None if verdict is None else verdict.to_dict(),
             "test": state["metrics"],
             "training": {
                 "learning_rate": state["learning_rate"],

@@ -55,6 +55,13 @@ class BabysitResult:
         """The findings of severity "error"."""
         return [f for f in self.findings if f.severity == "error"]
 
+    @property
+    def diagnosis(self):
+        """The verdict on the whole run (`callbacks.Diagnosis`), or None."""
+        from callbacks import diagnose
+
+        return diagnose(self.findings)
+
     def _lr_cuts(self):
         """`", lowered to X by ReduceLROnPlateau"` when the rate fell."""
         rates = self.history.get("learning_rate") or []
@@ -66,7 +73,9 @@ class BabysitResult:
         """A few lines for a terminal: metrics, findings, where the run is."""
         m = self.metrics
         epochs = len(self.history.get("loss", []))
-        lines = [f"Run folder: {self.run_dir}"]
+        verdict = self.diagnosis
+        lines = [str(verdict) if verdict else "Diagnosis: no problem found."]
+        lines.append(f"Run folder: {self.run_dir}")
         if self.learning_rate is not None:
             lines.append(
                 f"Learning rate: {self.learning_rate:.3g}{self._lr_cuts()}; "

@@ -166,6 +166,31 @@ _CAPTIONS = {
 }
 
 
+def _diagnosis_section(verdict):
+    """The verdict first: one cause, one fix, the evidence."""
+    lines = ["## Diagnosis", ""]
+    if verdict is None:
+        return lines + ["No warning or error: nothing to fix.", ""]
+    lines += [
+        f"**{verdict.cause}**: {verdict.summary}",
+        "",
+        f"**Fix:** {verdict.suggestion}",
+        "",
+    ]
+    if len(verdict.evidence) > 1:
+        lines.append(
+            "Evidence: "
+            + ", ".join(
+                f"`{f.check}`"
+                + (f" (epoch {f.epoch + 1})" if f.epoch is not None else "")
+                for f in verdict.evidence
+            )
+            + "."
+        )
+        lines.append("")
+    return lines
+
+
 def write_report(run_dir, result, state, splits, title=None):
     """Writes `report.md` in `run_dir`: what ran, findings, metrics, figures.
 
@@ -188,6 +213,7 @@ def write_report(run_dir, result, state, splits, title=None):
         f"took {result.seconds:.0f} s.",
         "",
     ]
+    lines += _diagnosis_section(result.diagnosis)
     lines += _recipe_section(result, state, splits)
     if result.preflight is not None:
         lines += [result.preflight.to_markdown(), ""]

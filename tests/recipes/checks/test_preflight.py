@@ -224,7 +224,8 @@ def test_output_activation_mismatches(rng):
         yb,
         checks=["output_activation"],
     )
-    assert "softmax over 1 unit" in _checks(one, "output_activation")[0].message
+    (found,) = _checks(one, "output_activation")
+    assert found.severity == "error" and "softmax over a single unit" in found.message
 
 
 def test_overfit_small_subset_model_too_small(rng):
