@@ -47,11 +47,11 @@ _RANK = (
     "vanishing_gradients",
     "activation_std",
     "update_ratio",
-    "overfit_small_subset",
-    "input_independent_baseline",
     "stalled_loss",
-    "overfitting",
     "underfitting",
+    "overfit_small_subset",
+    "overfitting",
+    "input_independent_baseline",
     "class_imbalance",
     "train_test_overlap",
     "constant_features",
@@ -69,7 +69,13 @@ _FAILING = {
     "dead_units",
     "initial_loss",
 }
-_LATENT = ("unnormalized_input", "vanishing_gradients", "saturated_units")
+_LATENT = (
+    "output_activation",
+    "unnormalized_input",
+    "initial_loss",
+    "vanishing_gradients",
+    "saturated_units",
+)
 _LEARNING_RATE_HIGH = {
     "nan_loss",
     "diverging_loss",
@@ -122,7 +128,27 @@ class Diagnosis:
         return text
 
 
+_ACTIVATIONS = (
+    "dead_units",
+    "saturated_units",
+    "activation_std",
+    "vanishing_gradients",
+)
+
+
 def _rank(finding):
+    """How far upstream a finding sits (lower is more of a root cause)."""
+    if finding.check in _ACTIVATIONS:
+        if finding.epoch is None:
+            # at initialization: the init explains the initial loss
+            return (
+                _RANK.index("initial_loss")
+                - 0.5
+                + _ACTIVATIONS.index(finding.check) * 0.01
+            )
+        if finding.epoch >= 2 and finding.check != "vanishing_gradients":
+            # first seen late in a failing run: a consequence, not the cause
+            return _RANK.index("underfitting") + 0.5
     try:
         return _RANK.index(finding.check)
     except ValueError:
@@ -141,7 +167,8 @@ def diagnose(findings):
     """Ranks findings into one root cause with one fix.
 
     Only warnings and errors count, except that an info finding of a latent
-    cause (`unnormalized_input`, mild `vanishing_gradients`, `saturated_units`)
+    cause (`unnormalized_input`, a moderately high `initial_loss`, mild
+    `vanishing_gradients`, `saturated_units` on a run that still learned)
     becomes the cause when the run is failing in a way it explains (a stalled
     or diverging loss, underfitting, a failed pre-flight training check).
 
@@ -174,8 +201,9 @@ def diagnose(findings):
     failing = any(f.check in _FAILING for f in bad)
     latent = [f for f in findings if f.severity == "info" and f.check in _LATENT]
     latent = sorted(latent, key=_order)
-    lead = bad[0]
-    if failing and latent and _rank(latent[0]) < _rank(lead):
+    lead = _collapse_over_dead(bad)
+    direct = lead.check in _LEARNING_RATE_HIGH and lead.severity == "error"
+    if failing and latent and not direct and _rank(latent[0]) < _rank(lead):
         lead = latent[0]
     evidence = [lead] + [f for f in bad if f is not lead and _rank(f) >= _rank(lead)]
     return Diagnosis(
@@ -184,6 +212,20 @@ def diagnose(findings):
         suggestion=_suggestion(lead, bad),
         evidence=tuple(evidence),
     )
+
+
+def _collapse_over_dead(bad):
+    """The first finding, except that ReLUs partly dead at initialization next
+    to a collapsing activation spread (a deep net with too small an init) are
+    the collapse's doing: only fully dead layers (a negative bias) are the
+    dead units' own cause."""
+    lead = bad[0]
+    if lead.check != "dead_units" or lead.epoch is not None:
+        return lead
+    at_init = [f for f in bad if f.epoch is None]
+    dead_error = any(f.check == "dead_units" and f.severity == "error" for f in at_init)
+    collapse = [f for f in at_init if f.check == "activation_std"]
+    return collapse[0] if collapse and not dead_error else lead
 
 
 def _summary(lead, bad):

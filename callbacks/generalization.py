@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+import keras
+
 from callbacks._base import MonitorBase, check_positive
 from callbacks._logs import accuracy_key, chance_accuracy
 from callbacks._probe import _length, fit_arguments
@@ -193,6 +195,29 @@ class GeneralizationWatch(MonitorBase):
                 threshold=bar,
                 message=f"Training accuracy is only {train:.1%} (validation "
                 f"{val:.1%}): the model does not even fit the training data.",
-                suggestion="Train longer, raise the learning rate, use a larger "
-                "model (more units or layers), or reduce regularization.",
+                suggestion=self._underfit_fix(),
             )
+
+    def _underfit_fix(self):
+        heavy = [
+            (layer.name, float(layer.rate))
+            for layer in _all_layers(self.model)
+            if isinstance(layer, keras.layers.Dropout) and float(layer.rate) >= 0.5
+        ]
+        if heavy:
+            name, rate = max(heavy, key=lambda item: item[1])
+            return (
+                f"Lower the dropout rate: {name} drops {rate:.0%} of its inputs "
+                "at every step; 0.2-0.5 is usual. Then train longer or use a "
+                "larger model."
+            )
+        return (
+            "Train longer, raise the learning rate, use a larger model (more "
+            "units or layers), or reduce regularization."
+        )
+
+
+def _all_layers(model):
+    for layer in getattr(model, "layers", None) or []:
+        yield layer
+        yield from _all_layers(layer)

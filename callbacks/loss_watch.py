@@ -31,7 +31,8 @@ class LossWatch(MonitorBase):
     - `nan_loss` (error): the loss or a weight is NaN/inf. Checked first.
     - `diverging_loss` (error): the loss climbs above 1.5x its best value,
       undoing over half of the progress since the first epoch, or above 3x
-      the chance level ln(C): the learning rate is too high.
+      the priors' loss (10x in the first epoch): the learning rate is too
+      high.
     - `stalled_loss` (warning): after three epochs the loss has made almost no
       progress (under 5 %) from where it started (the priors' loss, or the
       loss at initialization when the `Babysitter` measured it, or the first
@@ -194,9 +195,12 @@ class LossWatch(MonitorBase):
     def _diverging(self, epoch, loss):
         chance, chance_name = self._prior()
         best = min(self.losses[:-1]) if len(self.losses) > 1 else None
-        if chance is not None and loss > 3 * chance:
-            value, threshold = loss, 3 * chance
-            why = f"is {loss:.3g}, over 3x {chance_name}"
+        # In the first epoch only a blow-up counts (10x): a first epoch may
+        # start high (heavy dropout, a large init) without diverging.
+        factor = 10.0 if len(self.losses) == 1 else 3.0
+        if chance is not None and loss > factor * chance:
+            value, threshold = loss, factor * chance
+            why = f"is {loss:.3g}, over {factor:.0f}x {chance_name}"
         elif (
             best is not None
             and loss > 1.5 * best

@@ -68,12 +68,19 @@ def strip_regularization(model):
 
 
 def eval_loss(model, x, y):
-    """`(data_loss, regularization_loss)` of `model` on `(x, y)`, eagerly.
+    """`(data_loss, regularization_loss)` of `model` on `(x, y)`, eagerly
+    (in training mode when it has BatchNormalization; it is a copy).
 
     Both come from the model's own `compute_loss` (overrides included): the
     regularization is what switching the weight penalties off takes away.
     """
-    y_pred = model(x, training=False)
+    # With BatchNormalization, inference mode would normalize with the
+    # moving statistics' initial values (mean 0, variance 1), not with the
+    # data's: the first steps of training see batch statistics.
+    batchnorm = any(
+        isinstance(la, keras.layers.BatchNormalization) for la in _all_layers(model)
+    )
+    y_pred = model(x, training=batchnorm)
     total = float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=False))
     saved = [v.regularizer for v in model.trainable_variables]
     try:
