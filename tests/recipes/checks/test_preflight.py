@@ -267,3 +267,71 @@ def test_bad_input_raises_before_training(rng):
         preflight(_model(), x, y, checks=["initial_los"])
     with pytest.raises(TypeError, match="keras.Model"):
         preflight("model", x, y)
+
+
+def test_the_training_checks_use_the_compiled_optimizer_and_rate(rng):
+    x, y = _data(rng)
+    # learning rate 0: the compiled optimizer never updates, so nothing is
+    # memorized with it; with Adam(1e-3) instead (the old default) it would be
+    frozen = _model()
+    frozen.compile(optimizer=keras.optimizers.SGD(0.0), loss=frozen.loss)
+    report = preflight(frozen, x, y, checks=["overfit_small_subset"])
+    (found,) = _checks(report, "overfit_small_subset")
+    assert found.severity == "error"
+    assert "(loss" in found.message  # says how far the loss moved
+    # the user's optimizer is copied, never used: its state is unchanged
+    assert int(frozen.optimizer.iterations.numpy()) == 0
+
+
+def test_a_slow_setup_is_info_not_an_error(rng):
+    x, y = _data(rng)
+    slow = _model()
+    slow.compile(optimizer=keras.optimizers.SGD(0.01), loss=slow.loss)
+    report = preflight(slow, x, y, checks=["overfit_small_subset"])
+    (found,) = _checks(report, "overfit_small_subset")
+    assert found.severity == "info" and "Adam(1e-2)" in found.message
+    assert report.passed and report.diagnosis is None
+
+
+def test_the_l2_check_is_silent_below_float32_resolution(rng):
+    x, y = _data(rng)
+    y_big = (x @ rng.normal(size=(8, 1))).astype("float32") * 3e4  # loss ~1e9
+    model = _model(classes=1, head=None, loss="mse")
+    report = preflight(model, x, y_big, checks=["regularization_loss"])
+    assert not [f for f in report.findings if f.severity == "error"]
+
+
+def test_facts_that_are_not_bugs_are_info(rng):
+    x, y = _data(rng, n=200)
+    x_val = x[:40].copy()  # every validation row is also a training row...
+    counts = np.round(np.abs(x) * 10).astype("float32")  # count features
+    report = preflight(
+        _model(),
+        counts,
+        y,
+        validation_data=(np.round(np.abs(x_val) * 10), y[:40]),
+        checks=["train_test_overlap", "unnormalized_input", "class_imbalance"],
+    )
+    sev = {f.check: f.severity for f in report.findings}
+    assert sev.get("unnormalized_input") == "info"
+    # ...which at 100 % of the held-out rows is a leak worth a warning
+    assert sev.get("train_test_overlap") == "warning"
+    part = preflight(
+        _model(),
+        x,
+        y,
+        validation_data=(np.concatenate([x[:5], x_val * 2]), y[:45]),
+        checks=["train_test_overlap"],
+    )
+    assert [f.severity for f in part.findings] == ["info"]
+
+
+def test_the_report_puts_the_diagnosis_first(rng):
+    x, y = _data(rng)
+    report = preflight(_model(head="relu"), x, y, checks=["output_activation"])
+    assert report.diagnosis.cause == "output_activation"
+    assert (
+        str(report).splitlines()[1].strip().startswith("Diagnosis: output_activation")
+    )
+    assert "**Diagnosis: output_activation.**" in report.to_markdown()
+    assert report.to_dict()["diagnosis"]["cause"] == "output_activation"
