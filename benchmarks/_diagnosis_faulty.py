@@ -294,6 +294,27 @@ def faulty_shuffled_labels(seed):
 
 @case(
     F,
+    "a plain 256-256 MLP on MNIST-1D for 30 epochs, no regularization: train "
+    "0.98, validation 0.61 and its loss rising (first filed here as healthy)",
+    expected=("overfitting",),
+    fix_words=("regulariz|dropout|data|early",),
+)
+def faulty_mnist1d_mlp_overfits(seed):
+    xt, xv, yt, yv = data.mnist1d(seed)
+    model = keras.Sequential(
+        [
+            keras.Input((40,)),
+            L.Dense(256, activation="relu"),
+            L.Dense(256, activation="relu"),
+            L.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=30, batch_size=128)
+
+
+@case(
+    F,
     "textbook overfitting: 100 samples, 2 x 1024 ReLU, 40 epochs",
     expected=("overfitting",),
     fix_words=("regulariz|dropout|data|early",),

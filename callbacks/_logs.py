@@ -91,3 +91,25 @@ def learning_rate(model):
         return float(keras.ops.convert_to_numpy(opt.learning_rate))
     except (AttributeError, TypeError, ValueError):
         return None
+
+
+def heavy_dropout(model):
+    """ "Lower the dropout rate: ..." when a Dropout layer drops half its
+    inputs or more, else None."""
+    found = []
+
+    def walk(layers):
+        for layer in layers or []:
+            rate = getattr(layer, "rate", None)
+            if isinstance(layer, keras.layers.Dropout) and float(rate) >= 0.5:
+                found.append((float(rate), layer.name))
+            walk(getattr(layer, "layers", None))
+
+    walk(getattr(model, "layers", None))
+    if not found:
+        return None
+    rate, name = max(found)
+    return (
+        f"Lower the dropout rate: {name} drops {rate:.0%} of its inputs at "
+        "every step; 0.2-0.5 is usual."
+    )

@@ -228,7 +228,18 @@ def _collapse_over_dead(bad):
     return collapse[0] if collapse and not dead_error else lead
 
 
+_DIED = (
+    "Lower the learning rate 10x (with tiny batches, lower the momentum too); "
+    "LeakyReLU keeps units from dying."
+)
+
+
 def _summary(lead, bad):
+    if lead.check == "dead_units" and lead.epoch is not None:
+        return (
+            "ReLUs died during training: the updates are too large (the "
+            f"learning rate, or momentum with tiny batches). {lead.message}"
+        )
     if lead.check in _LEARNING_RATE_HIGH:
         return f"The learning rate is too high. {lead.message}".strip()
     if lead.check == "update_ratio" and lead.threshold and lead.value is not None:
@@ -238,6 +249,8 @@ def _summary(lead, bad):
 
 
 def _suggestion(lead, bad):
+    if lead.check == "dead_units" and lead.epoch is not None:
+        return _DIED
     if lead.check in _LEARNING_RATE_HIGH and lead.check != "nan_loss":
         return _LOWER_RATE
     if lead.check == "nan_loss" and not any(f.check == "data_nan" for f in bad):

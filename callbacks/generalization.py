@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import math
 
-import keras
-
 from callbacks._base import MonitorBase, check_positive
-from callbacks._logs import accuracy_key, chance_accuracy
+from callbacks._logs import accuracy_key, chance_accuracy, heavy_dropout
 from callbacks._probe import _length, fit_arguments
 
 
@@ -118,8 +116,11 @@ class GeneralizationWatch(MonitorBase):
             return None  # at chance on validation: not overfitting's pattern
         limit = self._gap_threshold(val)
         gaps = [h[2] - h[3] for h in self.history[-3:]]
-        since, _ = self._since_best([h[3] for h in self.history], tol=0.005)
-        if min(gaps) > limit and since >= 3:
+        vals = [h[3] for h in self.history]
+        # stopped improving: the last 3 epochs gained under a point on the
+        # best before them (a noisy new best by a hair does not count)
+        stopped = len(vals) >= 4 and max(vals[-3:]) < max(vals[:-3]) + 0.01
+        if min(gaps) > limit and stopped:
             return train - val, limit
         return None
 
@@ -199,25 +200,10 @@ class GeneralizationWatch(MonitorBase):
             )
 
     def _underfit_fix(self):
-        heavy = [
-            (layer.name, float(layer.rate))
-            for layer in _all_layers(self.model)
-            if isinstance(layer, keras.layers.Dropout) and float(layer.rate) >= 0.5
-        ]
+        heavy = heavy_dropout(self.model)
         if heavy:
-            name, rate = max(heavy, key=lambda item: item[1])
-            return (
-                f"Lower the dropout rate: {name} drops {rate:.0%} of its inputs "
-                "at every step; 0.2-0.5 is usual. Then train longer or use a "
-                "larger model."
-            )
+            return heavy + " Then train longer or use a larger model."
         return (
             "Train longer, raise the learning rate, use a larger model (more "
             "units or layers), or reduce regularization."
         )
-
-
-def _all_layers(model):
-    for layer in getattr(model, "layers", None) or []:
-        yield layer
-        yield from _all_layers(layer)

@@ -19,7 +19,13 @@ import keras
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
-from callbacks._logs import ADAPTIVE, accuracy_key, chance_loss, learning_rate
+from callbacks._logs import (
+    ADAPTIVE,
+    accuracy_key,
+    chance_loss,
+    heavy_dropout,
+    learning_rate,
+)
 
 _LOWER_LR = "Lower the learning rate (try 3-10x smaller)"
 _CHUNKS = 8
@@ -198,7 +204,8 @@ class LossWatch(MonitorBase):
         # In the first epoch only a blow-up counts (10x): a first epoch may
         # start high (heavy dropout, a large init) without diverging.
         factor = 10.0 if len(self.losses) == 1 else 3.0
-        if chance is not None and loss > factor * chance:
+        rising = len(self.losses) == 1 or loss > self.losses[-2]
+        if chance is not None and loss > factor * chance and rising:
             value, threshold = loss, factor * chance
             why = f"is {loss:.3g}, over {factor:.0f}x {chance_name}"
         elif (
@@ -271,6 +278,9 @@ class LossWatch(MonitorBase):
         )
 
     def _stall_fix(self):
+        heavy = heavy_dropout(self.model)
+        if heavy:
+            return heavy
         rate = self.rates[-1] if self.rates else None
         opt = type(getattr(self.model, "optimizer", None)).__name__
         adaptive = opt in ADAPTIVE
