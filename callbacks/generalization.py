@@ -120,13 +120,28 @@ class GeneralizationWatch(MonitorBase):
         # stopped improving: the last 3 epochs gained under a point on the
         # best before them (a noisy new best by a hair does not count)
         stopped = len(vals) >= 4 and max(vals[-3:]) < max(vals[:-3]) + 0.01
-        if min(gaps) > limit and stopped:
+        if min(gaps) > limit and stopped and not self._val_loss_improving():
             return train - val, limit
         return None
 
+    def _val_loss_improving(self):
+        """True when the validation loss reached a new best (by 1 %) in the
+        last 3 epochs: a gap while it still falls is generalization at work,
+        not overfitting yet."""
+        losses = [h[1] for h in self.history]
+        if len(losses) < 4:
+            return True
+        return min(losses[-3:]) < 0.99 * min(losses[:-3])
+
     def still_overfitting(self):
-        """True when the run's last epochs still show overfitting."""
-        return bool(self._acc_overfit() or self._loss_rising())
+        """True when the run's last epochs still show overfitting: the rules
+        above, or a validation loss that ends 10 % or more above a best at
+        least 3 epochs old (a noisy new accuracy best does not end it)."""
+        if self._acc_overfit() or self._loss_rising():
+            return True
+        losses = [h[1] for h in self.history]
+        since, best = self._since_best(losses, higher=False)
+        return len(losses) >= 4 and since >= 3 and losses[-1] >= 1.1 * best
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {} if logs is None else logs

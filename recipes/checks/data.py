@@ -43,14 +43,17 @@ def constant_features(ctx):
     n = int(const.sum())
     if not n:
         return []
-    varies = 0
+    varies, moving = 0, np.zeros(x.shape[1], bool)
     if ctx.x_val is not None:
         xv = _flat(ctx.x_val).astype("float64")
-        varies = int((np.nanmax(np.abs(xv[:, const] - x[0, const]), 0) > 0).sum())
+        moving[const] = np.nanmax(np.abs(xv[:, const] - x[0, const]), 0) > 0
+        varies = int(moving.sum())
     frac = n / x.shape[1]
-    # a fact about the data (image borders), not a bug, unless nothing varies
-    # or a feature varies only where the model never saw it vary
-    sev = "error" if n == x.shape[1] else "warning" if varies else "info"
+    # A fact about the data (image borders), not a bug, unless nothing varies
+    # or a Normalization layer would divide a feature that varies only in
+    # validation by ~0 (Keras' epsilon 1e-7: a pixel of 1 becomes 1e7).
+    divided = moving & _unit_variance_floor(ctx.model, x.shape[1])
+    sev = "error" if n == x.shape[1] else "warning" if divided.any() else "info"
     msg = f"{n} of {x.shape[1]} input features never change in training"
     if varies:
         msg += f"; {varies} of them do vary in the validation data"
@@ -67,6 +70,18 @@ def constant_features(ctx):
             "them scale 1).",
         )
     ]
+
+
+def _unit_variance_floor(model, width):
+    """Per input feature: True where a Normalization layer of `model` holds a
+    variance of ~0 (it would divide by ~0)."""
+    out = np.zeros(width, bool)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Normalization):
+            var = np.asarray(keras.ops.convert_to_numpy(layer.variance)).reshape(-1)
+            if var.size == width:
+                out |= var < 1e-12
+    return out
 
 
 def _preprocessed(model, x):

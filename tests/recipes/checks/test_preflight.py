@@ -114,6 +114,17 @@ def test_constant_features(rng):
     report = preflight(
         _model(), x, y, validation_data=(x_val, y[:20]), checks=["constant_features"]
     )
+    assert _checks(report, "constant_features")[0].severity == "info"
+    # ... which hurts when a Normalization layer divides that feature by ~0
+    norm = keras.layers.Normalization()
+    norm.adapt(x)
+    report = preflight(
+        _model(first=norm),
+        x,
+        y,
+        validation_data=(x_val, y[:20]),
+        checks=["constant_features"],
+    )
     assert _checks(report, "constant_features")[0].severity == "warning"
 
 
