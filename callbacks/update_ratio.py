@@ -94,8 +94,11 @@ class UpdateRatioMonitor(MonitorBase):
         self._targets = []
         self._steps_done = 0
         self._last_batch = -1
+        self._start_rate = None
 
     def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 0:
+            self._start_rate = learning_rate(self.model)
         steps = (self.params or {}).get("steps") or 2 * self.samples
         picks = np.linspace(0, steps, self.samples + 2)[1:-1].astype(int)
         self._targets = sorted(set(int(min(p, steps - 1)) for p in picks))
@@ -148,7 +151,17 @@ class UpdateRatioMonitor(MonitorBase):
         # first epoch): early relative updates of small kernels are huge.
         if epoch == 0 or self._steps_done < WARMUP_STEPS:
             return
+        rate = learning_rate(self.model)
+        if self._start_rate is None:
+            self._start_rate = learning_rate(self.model)
+        # a schedule (ReduceLROnPlateau, decay) lowered the rate on purpose:
+        # small, even zero-rounded, updates are what it asked for
+        lowered = (
+            rate is not None and self._start_rate and rate < 0.3 * self._start_rate
+        )
         for name, value in medians.items():
+            if lowered and value < self.low:
+                continue
             if value > self.high or value < self.low:
                 self._report(epoch, name, value)
 
