@@ -27,11 +27,12 @@ class GeneralizationWatch(MonitorBase):
     - `overfitting` (warning): training accuracy exceeds validation accuracy
       by more than `max_gap` (and by more than two standard errors of the
       validation accuracy, when the validation size is known) for three
-      epochs in a row while the validation accuracy (above chance) has not
-      improved for three epochs; or the validation loss has climbed for three
-      epochs to 1.2x or more of its best while the training loss kept
-      falling (a one-epoch spike, or a jump of 10x, is instability, not
-      overfitting). Fix: more regularization or data.
+      epochs in a row while the validation accuracy (above chance) has
+      gained under a point in three epochs and the validation loss has
+      stopped falling; without an accuracy metric, the validation loss has
+      climbed for three epochs to 1.2x or more of its best while the
+      training loss kept falling (a one-epoch spike, or a jump of 10x, is
+      instability, not overfitting). Fix: more regularization or data.
     - `underfitting` (warning, at the end of a run of 3+ epochs): the
       training accuracy has stopped improving (< 2 points over the last two
       epochs) below the halfway point between chance and 100 %, with no gap
@@ -137,7 +138,8 @@ class GeneralizationWatch(MonitorBase):
         """True when the run's last epochs still show overfitting: the rules
         above, or a validation loss that ends 10 % or more above a best at
         least 3 epochs old (a noisy new accuracy best does not end it)."""
-        if self._acc_overfit() or self._loss_rising():
+        accuracy = self.history and self.history[-1][2] is not None
+        if self._acc_overfit() or (not accuracy and self._loss_rising()):
             return True
         losses = [h[1] for h in self.history]
         since, best = self._since_best(losses, higher=False)
@@ -159,6 +161,7 @@ class GeneralizationWatch(MonitorBase):
             logs["generalization_gap"] = val_loss - loss
         acc = self._acc_overfit()
         rising = self._loss_rising()
+        key = key if self.history[-1][2] is not None else None
         if acc is not None:
             gap, limit = acc
             train, val = self.history[-1][2], self.history[-1][3]
@@ -167,7 +170,10 @@ class GeneralizationWatch(MonitorBase):
                 "has not improved for 3 epochs"
             )
             self._overfit(epoch, gap, why, limit)
-        elif rising is not None and self._train_falling():
+        elif rising is not None and key is None and self._train_falling():
+            # without an accuracy metric, the loss is the only figure; with
+            # one, a confident net's validation loss creeps up while its
+            # accuracy holds, which is not overfitting
             ratio, best = rising
             why = (
                 f"validation loss {self.history[-1][1]:.3g}, {ratio:.1f}x its "
