@@ -379,7 +379,9 @@ def faulty_validation_split_sorted(seed):
 @case(
     F,
     "batch_size=1 with SGD momentum 0.99: the loss jumps around / blows up",
-    expected=("oscillating_loss", "diverging_loss", "nan_loss"),
+    # its ReLUs die from the huge steps rather than oscillate (as the suite
+    # before this one found too): dead units during training are the cause
+    expected=("oscillating_loss", "diverging_loss", "nan_loss", "dead_units"),
     fix_words=("batch|momentum|learning rate",),
 )
 def faulty_batch1_momentum_099(seed):
