@@ -52,6 +52,10 @@ def constant_features(ctx):
     # or a feature varies only where the model never saw it vary
     sev = "error" if n == x.shape[1] else "warning" if varies else "info"
     msg = f"{n} of {x.shape[1]} input features never change in training"
+    names = getattr(ctx, "feature_names", None)
+    if names is not None and len(names) == x.shape[1]:
+        shown = [names[i] for i in np.flatnonzero(const)]
+        msg += f" ({', '.join(repr(c) for c in shown[:10])})"
     if varies:
         msg += f"; {varies} of them do vary in the validation data"
     return [
@@ -60,8 +64,9 @@ def constant_features(ctx):
             sev,
             value=frac,
             threshold=0.0,
-            message=msg + ". They carry no information to learn from "
-            "(image borders are often like this).",
+            message=msg
+            + ". They carry no information to learn from"
+            + (" (image borders are often like this)." if names is None else "."),
             suggestion="Drop them, or make sure the normalization does not divide "
             "them by a ~0 standard deviation (recipes.preprocessing_layer gives "
             "them scale 1).",

@@ -64,6 +64,7 @@ def _search(splits, state, tmp, *, epochs, seed, tune_kwargs, verbose):
         splits.y_train,
         validation_data=(splits.x_val, splits.y_val),
         builder=builder,
+        task=splits.task,
         **kwargs,
     )
     state["search"] = search
@@ -81,6 +82,9 @@ def _search(splits, state, tmp, *, epochs, seed, tune_kwargs, verbose):
             x_train=splits.x_train,
             y_train=splits.y_train,
             search_space={**best, "learning_rate": learning_rate},
+            builder_kwargs={"task": "regression"}
+            if splits.task == "regression"
+            else None,
             seed=seed,
         )
         return fixed.build(keras_tuner.HyperParameters())
@@ -121,8 +125,9 @@ def run(
     from callbacks import Babysitter
     from recipes.run.evaluation import evaluate
 
+    table = splits.table
     state = {
-        "stages": [],
+        "stages": [("data", f) for f in (table.findings if table else [])],
         "preflight": None,
         "lr_test": None,
         "search": None,
@@ -171,6 +176,7 @@ def run(
             validation_data=(splits.x_val, splits.y_val),
             test_data=None if splits.x_test is None else (splits.x_test, splits.y_test),
             seed=seed or 0,
+            feature_names=None if table is None else table.encoded_names,
         )
         state["preflight"] = report
         state["stages"] += [("preflight", f) for f in report.findings]
@@ -231,7 +237,15 @@ def run(
     epoch_log.write_csv(os.path.join(tmp, "history.csv"))
     state["stages"] += [("training", f) for f in sitter.findings]
     end_acts = steps.activation_snapshot(model, probe)
-    model.save(model_path)  # the restored best weights, not the last epoch's
+    if table is None:
+        model.save(model_path)  # the restored best weights, not the last epoch's
+    else:  # raw columns in: the table's encoder, the network, its schema
+        table.wrap(
+            model,
+            task=splits.task,
+            target=splits.target_name,
+            class_names=splits.class_names if splits.task == "classification" else None,
+        ).save(model_path)
 
     metrics = {}
     if splits.x_test is not None:
@@ -243,6 +257,12 @@ def run(
             task=splits.task if splits.task == "regression" else "auto",
             class_names=splits.class_names if splits.task == "classification" else None,
         )
+    from recipes.run.baselines import baseline_findings, baselines
+
+    state["baselines"] = baselines(splits, seed=seed or 0) if metrics else {}
+    state["stages"] += [
+        ("baseline", f) for f in baseline_findings(metrics, state["baselines"])
+    ]
     state.update(
         model=model,
         history=history,
@@ -267,6 +287,7 @@ def _write_files(tmp, state, start_acts, end_acts):
         {
             "diagnosis": None if verdict is None else verdict.to_dict(),
             "test": state["metrics"],
+            "baselines": state["baselines"],
             "training": {
                 "learning_rate": state["learning_rate"],
                 "learning_rate_source": state["lr_source"],

@@ -13,7 +13,7 @@ import numpy as np
 
 from recipes import _validate
 
-MAX_CLASSES = 50  # integer labels with more distinct values are targets
+MAX_CLASSES = _validate.MAX_CLASSES
 
 
 @dataclasses.dataclass
@@ -27,28 +27,65 @@ class Splits:
     task: str
     num_classes: int
     class_names: list
+    table: object = None  # the fitted TablePreprocessor of a DataFrame
+    target_name: str | None = None
+
+
+def is_frame(x):
+    """True for a pandas DataFrame (checked without importing pandas)."""
+    return hasattr(x, "iloc") and hasattr(x, "columns")
+
+
+def frame_rows(x, x_test, validation_data):
+    """Row numbers standing in for DataFrames until the splits are made.
+
+    Returns `(rows, rows_test, validation_data, frame)`: `frame` stacks every
+    DataFrame given, and each `rows*` array holds row numbers into it.
+    """
+    import pandas as pd
+
+    frames, offset, out = [], 0, []
+    for part in (x, x_test, None if validation_data is None else validation_data[0]):
+        if part is None:
+            out.append(None)
+            continue
+        if not is_frame(part):
+            raise TypeError(
+                "With a DataFrame `x`, `x_test` and `validation_data[0]` must be "
+                f"DataFrames too. Received: a {type(part).__name__}"
+            )
+        frames.append(part.reset_index(drop=True))
+        out.append(np.arange(offset, offset + len(part), dtype="float32")[:, None])
+        offset += len(part)
+    if not len(x):
+        raise ValueError(
+            "The table has no rows. Pass a DataFrame with at least a few rows. "
+            "Received: x with 0 rows"
+        )
+    val = None if validation_data is None else (out[2], validation_data[1])
+    return out[0], out[1], val, pd.concat(frames, ignore_index=True)
+
+
+def encode_frame(splits, frame, *, categorical, id_column, drop, target_name):
+    """Fits the table's preprocessing on the training rows; encodes each split."""
+    from recipes.models.tabular import TablePreprocessor
+
+    def rows(part):
+        return frame.iloc[part[:, 0].astype("int64")]
+
+    table = TablePreprocessor(categorical=categorical, id_column=id_column, drop=drop)
+    table.fit(rows(splits.x_train))
+    splits.x_train = table.transform(rows(splits.x_train))
+    splits.x_val = table.transform(rows(splits.x_val))
+    if splits.x_test is not None:
+        splits.x_test = table.transform(rows(splits.x_test))
+    splits.table, splits.target_name = table, target_name
+    return splits
 
 
 def infer_task(y, task):
     """Returns "classification" or "regression" for `task="auto"`."""
-    if task != "auto":
-        if task not in ("classification", "regression"):
-            raise ValueError(
-                "`task` must be 'auto', 'classification' or 'regression'. "
-                f"Received: task={task!r}"
-            )
-        return task
-    arr = np.asarray(y)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
-    ):
-        return "classification"  # check_labels explains string labels
-    arr = arr.astype("float64")
-    if not np.isfinite(arr).all():
-        return "classification"  # check_labels reports the NaNs
-    integral = np.all(arr == np.round(arr)) and arr.ndim == 1
-    few = integral and len(np.unique(arr)) <= MAX_CLASSES
-    return "classification" if few and arr.min() >= 0 else "regression"
+    return _validate.infer_task(y, task)
 
 
 def _stratify(y, task):

@@ -12,10 +12,12 @@ import time
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _STAGE_NAMES = {
+    "data": "data",
     "search": "random search",
     "preflight": "pre-flight",
     "lr_range_test": "learning-rate range test",
     "training": "training",
+    "baseline": "baselines",
 }
 
 
@@ -121,7 +123,13 @@ def _recipe_section(result, state, splits):
             + (" with the search's best values" if result.search else "")
             + ": preprocessing fitted on "
             "the training split inside the model, He init for ReLU, "
-            "Dense/Conv -> BatchNorm -> ReLU, output started at the class priors"
+            "Dense/Conv -> BatchNorm -> ReLU, "
+            + (
+                "the target standardized inside the model (output started at "
+                "the mean of the target)"
+                if splits.task == "regression"
+                else "output started at the class priors"
+            )
             if builder
             else f"`{model.name}` (given by the caller)",
         ),
@@ -146,6 +154,27 @@ def _recipe_section(result, state, splits):
         rows.append(("search's best", hp))
     lines = ["## What was run", "", "| step | choice |", "|---|---|"]
     lines += [f"| {k} | {_cell(v)} |" for k, v in rows]
+    return lines + [""]
+
+
+def _baselines_section(metrics, found):
+    if not found:
+        return []
+    keys = ["accuracy", "macro_f1"] if "accuracy" in metrics else ["r2", "rmse", "mae"]
+    lines = [
+        "## Baselines (the same split)",
+        "",
+        "| model | " + " | ".join(keys) + " |",
+        "|---|" + "---|" * len(keys),
+        "| **the network** | " + " | ".join(f"{metrics[k]:.4g}" for k in keys) + " |",
+    ]
+    for which in ("trivial", "linear"):
+        row = found[which]
+        lines.append(
+            f"| {_cell(row['name'])} | "
+            + " | ".join(f"{row[k]:.4g}" for k in keys)
+            + " |"
+        )
     return lines + [""]
 
 
@@ -221,6 +250,7 @@ def write_report(run_dir, result, state, splits, title=None):
         lines += ["## Learning-rate range test", "", f"`{result.lr_test}`", ""]
     lines += _findings_section(state["stages"])
     lines += _metrics_section(result.metrics)
+    lines += _baselines_section(result.metrics, result.baselines)
     lines += ["## Figures", ""]
     for key, path in state["figures"].items():
         name = os.path.basename(path)
