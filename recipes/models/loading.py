@@ -41,7 +41,7 @@ def load_model(path):
     """
     import keras
 
-    from recipes.models import pca, tabular, target  # noqa: F401 (registers)
+    from recipes.models import data_loss, pca, tabular, target  # noqa: F401
 
     if not os.path.isfile(path) or not str(path).endswith(".keras"):
         raise ValueError(

@@ -88,8 +88,9 @@ class BabysitResult:
         if "accuracy" in m:
             lines.append(
                 f"Test accuracy {m['accuracy']:.4f}, macro F1 "
-                f"{m['macro_f1']:.4f}, loss {m['loss']:.4f} "
-                f"({m['num_examples']} examples)"
+                f"{m['macro_f1']:.4f}, data loss {m['loss']:.4f}"
+                + (f" (+ penalty {m['penalty']:.3g})" if "penalty" in m else "")
+                + f" ({m['num_examples']} examples)"
             )
         elif "rmse" in m:
             lines.append(

@@ -76,7 +76,9 @@ def plot_curves(history, findings, path):
     from matplotlib.ticker import MaxNLocator
 
     metric = next((k for k in ("accuracy", "mae") if k in history), None)
-    panels = [("loss", "loss")] + ([(metric, metric)] if metric else [])
+    loss = "data_loss" if "data_loss" in history else "loss"
+    title = "data loss (the L2 penalty apart)" if loss == "data_loss" else "loss"
+    panels = [(loss, title)] + ([(metric, metric)] if metric else [])
     fig = _figure(5.2 * len(panels), 3.8)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (key, title) in zip(axes, panels):
@@ -86,13 +88,13 @@ def plot_curves(history, findings, path):
                 epochs = np.arange(1, len(values) + 1)
                 label = "validation" if name.startswith("val_") else "train"
                 ax.plot(epochs, values, style, lw=1.6, label=label)
-        if key == "loss" and np.nanmin(_series(history, "loss")) > 0:
+        if key == loss and np.nanmin(_series(history, loss)) > 0:
             ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         ax.grid(alpha=0.3)
-        _mark_findings(ax, findings, top=key == "loss")
+        _mark_findings(ax, findings, top=key == loss)
         ax.legend(loc="best", fontsize=8)
     return _save(fig, path)
 

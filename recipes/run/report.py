@@ -67,6 +67,12 @@ def _findings_section(stages):
     ]
 
 
+def _penalty(metrics):
+    if metrics.get("penalty") is None:
+        return ""
+    return f" (the L2 penalty, {_fmt(metrics['penalty'])}, apart)"
+
+
 def _metrics_section(metrics):
     lines = ["## Test metrics (the held-out split, evaluated once)", ""]
     if not metrics:
@@ -75,8 +81,8 @@ def _metrics_section(metrics):
     if "accuracy" in metrics:
         lines += [
             f"Accuracy **{metrics['accuracy']:.4f}**, macro F1 "
-            f"{metrics['macro_f1']:.4f}, loss {_fmt(metrics['loss'])} on {n} "
-            "examples.",
+            f"{metrics['macro_f1']:.4f}, data loss {_fmt(metrics['loss'])}"
+            f"{_penalty(metrics)} on {n} examples.",
             "",
             "| class | precision | recall | F1 | support |",
             "|---|---|---|---|---|",
@@ -89,7 +95,8 @@ def _metrics_section(metrics):
     else:
         lines.append(
             f"RMSE **{metrics['rmse']:.4g}**, MAE {metrics['mae']:.4g}, "
-            f"R² {metrics['r2']:.3f}, loss {_fmt(metrics['loss'])} on {n} examples."
+            f"R² {metrics['r2']:.3f}, data loss {_fmt(metrics['loss'])}"
+            f"{_penalty(metrics)} on {n} examples."
         )
     return lines + [""]
 

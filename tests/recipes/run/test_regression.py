@@ -75,3 +75,21 @@ def test_cli_fit_and_tune_with_task_regression(tmp_path, capsys):
     argv += ["--max-trials", "1", "--trial-epochs", "1"]
     assert main(argv + ["--output-dir", str(tuned), *FAST]) == 0, capsys.readouterr()
     assert (tuned / "search_trials.csv").exists()
+
+
+def test_metrics_and_history_show_the_data_loss_without_the_penalty(tmp_path):
+    x, y = _data()
+    model = recipes.build_mlp(
+        (4,), None, task="regression", x_train=x, y_train=y, l2=1e-2, seed=0
+    )
+    history = model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y)).history
+    assert "data_loss" in history and "val_data_loss" in history
+    assert history["data_loss"][-1] < history["loss"][-1]
+    m = recipes.evaluate(model, x, y, task="regression")
+    total = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    assert m["penalty"] > 0 and abs(m["loss"] + m["penalty"] - total) < 1e-4
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    again = keras.saving.load_model(path)
+    logs = again.evaluate(x, y, verbose=0, return_dict=True)
+    assert abs(logs["data_loss"] - m["loss"]) < 1e-4

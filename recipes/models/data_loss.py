@@ -1,0 +1,50 @@
+"""`DataLoss`: the compiled loss without the regularization penalty, as a metric.
+
+Keras's `loss` in `logs` is the data loss plus every layer's penalty (L2 on
+the kernels): on a small table the penalty can be half of it. The recipe's
+models log `data_loss` / `val_data_loss` beside it, so metrics and curves
+show what the network gets wrong and the penalty apart.
+
+Example:
+
+>>> import numpy as np
+>>> metric = DataLoss("sparse_categorical_crossentropy")
+>>> metric.update_state(np.array([0]), np.array([[0.5, 0.5]]))
+>>> round(float(metric.result()), 4)
+0.6931
+"""
+
+from __future__ import annotations
+
+import keras
+
+
+@keras.saving.register_keras_serializable(package="recipes")
+class DataLoss(keras.metrics.Mean):
+    """The mean of a loss over the data, without the regularization losses.
+
+    Args:
+        loss: A Keras loss name or `keras.losses.Loss` (the compiled loss).
+        name: Name in `logs`. Defaults to `"data_loss"`.
+        dtype: Dtype of the result. Defaults to `None`.
+    """
+
+    def __init__(self, loss, name="data_loss", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        if isinstance(loss, dict):
+            loss = keras.saving.deserialize_keras_object(loss)
+        self.loss = loss
+        self._fn = (
+            loss.call
+            if isinstance(loss, keras.losses.Loss)
+            else (keras.losses.get(loss))
+        )
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return super().update_state(self._fn(y_true, y_pred), sample_weight)
+
+    def get_config(self):
+        loss = self.loss
+        if not isinstance(loss, str):
+            loss = keras.saving.serialize_keras_object(loss)
+        return {"loss": loss, "name": self.name, "dtype": self.dtype}
