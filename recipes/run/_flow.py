@@ -165,6 +165,7 @@ def run(
 
     if make is not None:
         model = make(learning_rate or 1e-3)
+    state["stages"] += [("data", f) for f in steps.size_findings(model, splits)]
     if preflight:
         _say(verbose, "Pre-flight checks (recipes.preflight) ...")
         from recipes.checks.preflight import preflight as run_preflight
