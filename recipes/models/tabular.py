@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import re
+import shlex
 
 import keras
 import numpy as np
@@ -173,7 +174,8 @@ class TablePreprocessor:
                     f"Column {col!r} looks like an ID (all {len(s)} values are "
                     "distinct), so it is not used as a feature; it is kept to "
                     "label the predictions.",
-                    f"Pass --features to choose the columns yourself, or --drop {col}.",
+                    "Pass --features to choose the columns yourself, or "
+                    f"--drop {shlex.quote(col)}.",
                 )
                 continue
             if col in self.categorical or _is_text(s):
@@ -200,7 +202,7 @@ class TablePreprocessor:
                     "info",
                     f"Column {col!r} has the same value in every training row, "
                     "so it carries no information.",
-                    f"--drop {col}",
+                    f"--drop {shlex.quote(col)}",
                 )
         self.keys = {}
         for col in self.feature_columns:
@@ -294,15 +296,18 @@ def column_problems(frame, *, categorical=()):
     problems = []
     for col in frame.columns:
         s = frame[col]
+        flag = shlex.quote(str(col))
         where = f"Column {col!r}"
         if s.isna().all():
-            problems.append(f"{where} is empty (every value is missing): --drop {col}.")
+            problems.append(
+                f"{where} is empty (every value is missing): --drop {flag}."
+            )
             continue
         distinct = s.dropna().astype(str).nunique()
         if distinct < 2 and (col in categorical or _is_text(s)):
             problems.append(
                 f"{where} has a single value ({s.dropna().iloc[0]!r}), so "
-                f"it carries no information: --drop {col}."
+                f"it carries no information: --drop {flag}."
             )
             continue
         if _is_text(s) and col not in categorical:
@@ -313,12 +318,12 @@ def column_problems(frame, *, categorical=()):
             if 0 < len(bad) <= 0.1 * len(s.dropna()):
                 problems.append(
                     f"{where} is numeric except {len(bad)} value(s) such as "
-                    f"{str(bad.iloc[0])!r} (row {bad.index[0]}): fix or blank "
-                    f"them, or pass --categorical {col}."
+                    f"{str(bad.iloc[0])!r} (data row {bad.index[0] + 1}): fix or blank "
+                    f"them, or pass --categorical {flag}."
                 )
             elif distinct > 50 and distinct > 0.5 * len(s) and not id_like(s):
                 problems.append(
                     f"{where} looks like free text ({distinct} distinct values "
-                    f"in {len(s)} rows): --drop {col}, or --categorical {col}."
+                    f"in {len(s)} rows): --drop {flag}, or --categorical {flag}."
                 )
     return problems

@@ -17,6 +17,7 @@ FIGURES = {
     "layer_health": "layer_health.png",
     "activations": "activation_histograms.png",
     "confusion_matrix": "confusion_matrix.png",
+    "regression": "predicted_vs_actual.png",
     "search": "search.png",
 }
 
@@ -260,6 +261,11 @@ def run(
         )
     from recipes.run.baselines import baseline_findings, baselines
 
+    if metrics and splits.task == "regression":
+        pred = model.predict(splits.x_test, batch_size=256, verbose=0)
+        state["test_predictions"] = (splits.y_test, pred)
+        state["target_name"] = splits.target_name
+
     state["baselines"] = baselines(splits, seed=seed or 0) if metrics else {}
     state["stages"] += [
         ("baseline", f) for f in baseline_findings(metrics, state["baselines"])
@@ -327,6 +333,12 @@ def _write_files(tmp, state, start_acts, end_acts):
             state["metrics"]["confusion_matrix"],
             state["metrics"]["class_names"],
             path("confusion_matrix"),
+        )
+    if state.get("test_predictions") is not None:
+        figs["regression"] = plots.plot_regression(
+            *state["test_predictions"],
+            path("regression"),
+            target=state.get("target_name") or "target",
         )
     if state["search"] is not None:
         figs["search"] = plots.plot_search_scatter(state["search"], path("search"))

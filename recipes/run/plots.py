@@ -303,3 +303,36 @@ def plot_search_scatter(search, path):
         `path`.
     """
     return str(search.plot(path, x="learning_rate", y="l2"))
+
+
+def plot_regression(y_true, y_pred, path, *, target="target"):
+    """Regression on the test split: predicted against actual, and residuals.
+
+    Args:
+        y_true: The test targets.
+        y_pred: The model's predictions, in the target's units.
+        path: PNG file to write.
+        target: The target's name for the axes. Defaults to `"target"`.
+
+    Returns:
+        `path`.
+    """
+    y_true = np.asarray(y_true, "float64").reshape(-1)
+    y_pred = np.asarray(y_pred, "float64").reshape(len(y_true), -1)[:, 0]
+    fig = _figure(10.4, 4.0)
+    left, right = fig.subplots(1, 2)
+    low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
+    left.scatter(y_true, y_pred, s=12, alpha=0.6)
+    left.plot([low, high], [low, high], "k--", lw=1, label="perfect")
+    left.set_xlabel(f"actual {target}")
+    left.set_ylabel(f"predicted {target}")
+    left.set_title("predicted against actual (test split)")
+    left.legend(loc="best", fontsize=8)
+    right.scatter(y_pred, y_true - y_pred, s=12, alpha=0.6)
+    right.axhline(0, color="k", lw=1, ls="--")
+    right.set_xlabel(f"predicted {target}")
+    right.set_ylabel("residual (actual - predicted)")
+    right.set_title("residuals")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    return _save(fig, path)

@@ -196,6 +196,9 @@ _CAPTIONS = {
     "activations": "Activations of each hidden layer at the start and end of "
     "training (the lecture's figure): no layer should collapse to 0 or saturate.",
     "confusion_matrix": "Test split: true class in rows, predicted in columns.",
+    "regression": "Test split: predicted against actual (on the dashed line is "
+    "perfect) and the residuals against the prediction (a pattern in them is "
+    "signal the model missed).",
     "search": "Random search: each trial's learning rate and L2 regularization, "
     "colored by its validation score (brighter is better); crosses are trials "
     "stopped or failed.",

@@ -70,6 +70,10 @@ def test_cli_fit_and_tune_with_task_regression(tmp_path, capsys):
     assert metrics["test"]["task"] == "regression" and "r2" in metrics["test"]
     report = (out / "report.md").read_text().split("## The recipe")[0]
     assert "mean of the target" in report and "class priors" not in report
+    assert "predicted_vs_actual.png" in report
+    assert (out / "predicted_vs_actual.png").stat().st_size > 0
+    assert metrics["baselines"]["trivial"]["name"] == "mean of the training target"
+    assert metrics["baselines"]["linear"]["name"] == "RidgeCV"
     tuned = tmp_path / "tune"
     argv = ["tune", data, "--target", "score", "--task", "regression"]
     argv += ["--max-trials", "1", "--trial-epochs", "1"]
