@@ -362,6 +362,7 @@ def _check(args, x, y, kwargs):
         splits.x_train,
         splits.y_train,
         validation_data=(splits.x_val, splits.y_val),
+        feature_names=None if splits.table is None else splits.table.encoded_names,
     )
     print(report)
     errors = [f for f in report.findings if f.severity == "error"]

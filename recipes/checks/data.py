@@ -40,6 +40,10 @@ def data_nan(ctx):
 def constant_features(ctx):
     x = _flat(ctx.x).astype("float64")
     const = x.std(0) == 0
+    names = getattr(ctx, "feature_names", None)
+    if names is not None and len(names) == x.shape[1]:
+        # a table's out-of-vocabulary slots are empty in training by design
+        const &= ~np.array([str(n).endswith("=[unseen]") for n in names])
     n = int(const.sum())
     if not n:
         return []
@@ -52,7 +56,6 @@ def constant_features(ctx):
     # or a feature varies only where the model never saw it vary
     sev = "error" if n == x.shape[1] else "warning" if varies else "info"
     msg = f"{n} of {x.shape[1]} input features never change in training"
-    names = getattr(ctx, "feature_names", None)
     if names is not None and len(names) == x.shape[1]:
         shown = [names[i] for i in np.flatnonzero(const)]
         msg += f" ({', '.join(repr(c) for c in shown[:10])})"
