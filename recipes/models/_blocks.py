@@ -163,10 +163,7 @@ def compile_model(model, *, optimizer, learning_rate, loss, task):
             "`optimizer` must be a name or a keras.optimizers.Optimizer. "
             f"Received: optimizer of type {type(optimizer).__name__}"
         )
-    from recipes.models.data_loss import DataLoss
-
     metrics = ["mae"] if task == "regression" else ["accuracy"]
-    metrics.append(DataLoss(loss))  # logs data_loss: the loss without the L2
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return model
 

@@ -8,6 +8,7 @@ import os
 
 import keras
 
+from recipes.models.data_loss import with_data_loss
 from recipes.run import _fit_callbacks
 from recipes.run import _steps as steps
 
@@ -192,6 +193,7 @@ def run(
         if seed is not None:
             keras.utils.set_random_seed(seed)
         model = make(learning_rate)
+        model = with_data_loss(model)  # logs data_loss: the loss without the L2
     elif not steps.set_learning_rate(model, learning_rate):
         _say(verbose, "  (the model's optimizer has a schedule; its rate is kept)")
     state["batch_size"] = batch_size

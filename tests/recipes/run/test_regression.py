@@ -71,6 +71,8 @@ def test_cli_fit_and_tune_with_task_regression(tmp_path, capsys):
     report = (out / "report.md").read_text().split("## The recipe")[0]
     assert "mean of the target" in report and "class priors" not in report
     assert "predicted_vs_actual.png" in report
+    assert "data_loss" in (out / "history.csv").read_text().splitlines()[0]
+    assert metrics["test"]["penalty"] > 0
     assert (out / "predicted_vs_actual.png").stat().st_size > 0
     assert metrics["baselines"]["trivial"]["name"] == "mean of the training target"
     assert metrics["baselines"]["linear"]["name"] == "RidgeCV"
@@ -83,9 +85,13 @@ def test_cli_fit_and_tune_with_task_regression(tmp_path, capsys):
 
 def test_metrics_and_history_show_the_data_loss_without_the_penalty(tmp_path):
     x, y = _data()
+    from recipes.models.data_loss import with_data_loss
+
     model = recipes.build_mlp(
         (4,), None, task="regression", x_train=x, y_train=y, l2=1e-2, seed=0
     )
+    assert len(model.evaluate(x, y, verbose=0)) == 2  # loss, mae: unchanged
+    model = with_data_loss(model)
     history = model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y)).history
     assert "data_loss" in history and "val_data_loss" in history
     assert history["data_loss"][-1] < history["loss"][-1]
