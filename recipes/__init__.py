@@ -21,6 +21,8 @@ _LAZY = {
     "build_mlp": "recipes.models.mlp",
     "build_cnn": "recipes.models.cnn",
     "preprocessing_layer": "recipes.models.preprocessing",
+    "load_model": "recipes.models.loading",
+    "predict_table": "recipes.models.loading",
     "recommendations": "recipes.advice",
     "RecipeHyperModel": "recipes.search.hypermodel",
     "tune": "recipes.search.tuning",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 TASKS = ("classification", "binary", "regression")
+MAX_CLASSES = 50  # integer labels with more distinct values are targets
 
 
 def as_numeric(x, name="x"):
@@ -174,3 +175,25 @@ def check_fraction(value, name, upper=1.0):
             f"`{name}` must be a number in [0, {upper:g}). Received: {name}={value!r}"
         )
     return float(value)
+
+
+def infer_task(y, task):
+    """Returns "classification" or "regression" for `task="auto"`."""
+    if task != "auto":
+        if task not in ("classification", "regression"):
+            raise ValueError(
+                "`task` must be 'auto', 'classification' or 'regression'. "
+                f"Received: task={task!r}"
+            )
+        return task
+    arr = np.asarray(y)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
+        return "classification"  # check_labels explains string labels
+    arr = arr.astype("float64")
+    if not np.isfinite(arr).all():
+        return "classification"  # check_labels reports the NaNs
+    integral = np.all(arr == np.round(arr)) and arr.ndim == 1
+    few = integral and len(np.unique(arr)) <= MAX_CLASSES
+    return "classification" if few and arr.min() >= 0 else "regression"

@@ -4,6 +4,7 @@
     keras-recipes fit data.csv --target y   # your own data
     keras-recipes check data.npz            # pre-flight checks only
     keras-recipes tune data.npz             # random search, then the run
+    keras-recipes predict model.keras new.csv --output preds.csv
 
 Exit status: 0 on success, 2 on bad input (one line on stderr, no
 traceback), 1 when `--strict` is given and a check reported an error.
@@ -29,10 +30,23 @@ def _add_data_args(p):
     p.add_argument(
         "data",
         metavar="DATA",
-        help=".npz with arrays x and y "
-        "(optionally x_test, y_test, class_names), or .csv with --target",
+        help=".npz with arrays x and y (optionally x_test, y_test, class_names), "
+        "or .csv / .tsv with --target",
     )
     p.add_argument("--target", help="label column of a CSV file")
+    table = dict(nargs="+", action="extend", metavar="COL", default=[])
+    p.add_argument("--drop", help="columns to leave out", **table)
+    p.add_argument(
+        "--categorical",
+        help="columns to one-hot encode (string columns always are)",
+        **table,
+    )
+    p.add_argument("--features", help="use only these columns as features", **table)
+    p.add_argument(
+        "--id-column",
+        metavar="COL",
+        help="column naming each row: never a feature, kept for predictions",
+    )
     p.add_argument(
         "--task",
         default="auto",
@@ -134,6 +148,17 @@ def build_parser():
         "--trial-epochs", type=int, default=10, help="epochs per trial; default: 10"
     )
     tune.add_argument("--test-split", type=float, default=0.2, help="default: 0.2")
+    predict = sub.add_parser(
+        "predict",
+        help="predictions of a saved model on a table",
+        description="Reads MODEL (a run folder's model.keras trained on a "
+        "CSV) and writes its predictions for the rows of DATA.",
+    )
+    predict.add_argument("model", metavar="MODEL", help="model.keras of a run")
+    predict.add_argument("data", metavar="DATA", help=".csv or .tsv of raw rows")
+    predict.add_argument(
+        "--output", metavar="PATH", help="CSV to write; default: standard output"
+    )
     return parser
 
 
@@ -173,11 +198,86 @@ def _babysit(args, **kwargs):
 
 
 def _data_kwargs(args):
+    table = {
+        "drop": args.drop,
+        "categorical": args.categorical,
+        "id_column": args.id_column,
+        "features": args.features,
+    }
+    if args.data.lower().endswith((".csv", ".tsv")):
+        return _table_kwargs(args, table)
+    given = [f"--{k.replace('_', '-')}" for k, v in table.items() if v]
+    if given:
+        raise BadInput(
+            f"{', '.join(given)} work on .csv / .tsv tables; an .npz holds "
+            f"arrays. Received: {args.data} with {given[0]}"
+        )
     data = load_data(args.data, args.target)
     kwargs = {"task": args.task, "class_names": data["class_names"]}
     if "x_test" in data:
         kwargs.update(x_test=data["x_test"], y_test=data["y_test"])
     return data["x"], data["y"], kwargs
+
+
+def _table_kwargs(args, table):
+    from recipes.models.tabular import column_problems
+
+    data = load_data(args.data, args.target, **table)
+    problems = data["problems"]
+    if "frame" in data:
+        features = data["frame"][data["features"]]
+        problems += column_problems(features, categorical=data["categorical"])
+        if args.task == "regression" and data["class_names"] is not None:
+            problems.append(
+                f"--task regression needs a numeric target, but {args.target!r} "
+                "holds text."
+            )
+    if problems:
+        n = len(problems)
+        raise BadInput(
+            f"{args.data}: {n} problem(s): "
+            + " ".join(problems)
+            + f" Received: {args.data}"
+        )
+    for note in data["notes"]:
+        print(f"note: {note}", file=sys.stderr)
+    kwargs = {
+        "task": args.task,
+        "class_names": data["class_names"],
+        "categorical": data["categorical"],
+        "id_column": args.id_column,
+        "drop": data["drop"],
+        "target_name": args.target,
+    }
+    return data["frame"], data["y"], kwargs
+
+
+def _predict(args):
+    from recipes._data_files import read_frame
+    from recipes.models.loading import load_model, predict_table
+
+    for path, kind in ((args.model, "MODEL"), (args.data, "DATA")):
+        if not os.path.isfile(path):
+            raise BadInput(f"No such file: check the {kind} path. Received: {path}")
+    model = load_model(args.model)
+    if not model.schema:
+        raise BadInput(
+            f"{args.model} was trained on arrays, not a table, so it has no "
+            "columns to match; call model.predict in Python. "
+            f"Received: {args.model}"
+        )
+    frame = read_frame(args.data)
+    if not len(frame):
+        raise BadInput(f"{args.data} has no data rows. Received: {args.data}")
+    preds = predict_table(model, frame)
+    if args.output:
+        tmp = args.output + ".partial"
+        preds.to_csv(tmp, index=False)
+        os.replace(tmp, args.output)
+        print(f"Wrote {len(preds)} predictions to {args.output}")
+    else:
+        preds.to_csv(sys.stdout, index=False)
+    return 0
 
 
 def _run(args):
@@ -196,6 +296,8 @@ def _run(args):
             class_names=list(data.class_names),
             title="keras-recipes demo: the recipe on digits",
         )
+    if args.command == "predict":
+        return _predict(args)
     x, y, kwargs = _data_kwargs(args)
     name = os.path.basename(args.data)
     if args.command == "check":
@@ -228,6 +330,9 @@ def _check(args, x, y, kwargs):
     from recipes.checks.preflight import preflight
     from recipes.run import _steps as steps
 
+    frame = None
+    if steps.is_frame(x):
+        x, _, _, frame = steps.frame_rows(x, None, None)
     splits = steps.prepare_data(
         x,
         y,
@@ -240,6 +345,15 @@ def _check(args, x, y, kwargs):
         class_names=kwargs["class_names"],
         seed=args.seed,
     )
+    if frame is not None:
+        splits = steps.encode_frame(
+            splits,
+            frame,
+            categorical=kwargs["categorical"],
+            id_column=kwargs["id_column"],
+            drop=kwargs["drop"],
+            target_name=kwargs["target_name"],
+        )
     model = steps.default_model(
         splits, learning_rate=1e-3, seed=args.seed, model_kwargs=None
     )
@@ -248,6 +362,7 @@ def _check(args, x, y, kwargs):
         splits.x_train,
         splits.y_train,
         validation_data=(splits.x_val, splits.y_val),
+        feature_names=None if splits.table is None else splits.table.encoded_names,
     )
     print(report)
     errors = [f for f in report.findings if f.severity == "error"]

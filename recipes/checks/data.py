@@ -40,6 +40,10 @@ def data_nan(ctx):
 def constant_features(ctx):
     x = _flat(ctx.x).astype("float64")
     const = x.std(0) == 0
+    names = getattr(ctx, "feature_names", None)
+    if names is not None and len(names) == x.shape[1]:
+        # a table's out-of-vocabulary slots are empty in training by design
+        const &= ~np.array([str(n).endswith("=[unseen]") for n in names])
     n = int(const.sum())
     if not n:
         return []
@@ -55,6 +59,9 @@ def constant_features(ctx):
     divided = moving & _unit_variance_floor(ctx.model, x.shape[1])
     sev = "error" if n == x.shape[1] else "warning" if divided.any() else "info"
     msg = f"{n} of {x.shape[1]} input features never change in training"
+    if names is not None and len(names) == x.shape[1]:
+        shown = [names[i] for i in np.flatnonzero(const)]
+        msg += f" ({', '.join(repr(c) for c in shown[:10])})"
     if varies:
         msg += f"; {varies} of them do vary in the validation data"
     return [
@@ -63,8 +70,9 @@ def constant_features(ctx):
             sev,
             value=frac,
             threshold=0.0,
-            message=msg + ". They carry no information to learn from "
-            "(image borders are often like this).",
+            message=msg
+            + ". They carry no information to learn from"
+            + (" (image borders are often like this)." if names is None else "."),
             suggestion="Drop them, or make sure the normalization does not divide "
             "them by a ~0 standard deviation (recipes.preprocessing_layer gives "
             "them scale 1).",

@@ -258,4 +258,8 @@ def regularization_loss(ctx):
 
 def prior_loss(ctx):
     """Loss of predicting the training priors (the target mean), or None."""
+    scale = getattr(ctx.model.loss, "target_scale", None)
+    if scale is not None:  # StandardizedTargetLoss: MSE over the training variance
+        y = np.asarray(ctx.y, "float64").reshape(len(ctx.y), -1)
+        return float((y.var(0) / np.asarray(scale) ** 2).mean())
     return labels_prior_loss(ctx.kind, ctx.y, ctx.units, ctx.loss_name)

@@ -136,6 +136,7 @@ def preflight(
     baseline_steps=60,
     learning_rate=None,
     seed=0,
+    feature_names=None,
 ):
     """Runs the recipe's sanity checks before the real training run.
 
@@ -175,6 +176,8 @@ def preflight(
             fresh copy of the model's compiled optimizer (its class and
             settings); `None` keeps the compiled rate. Defaults to `None`.
         seed: Seed for the subsets and batch order. Defaults to `0`.
+        feature_names: One name per input feature (a table's encoded
+            columns), so findings name columns. Defaults to `None`.
 
     Returns:
         A `PreflightReport` with `.findings`, `.passed`, `.checks`, `str()`
@@ -214,6 +217,7 @@ def preflight(
         learning_rate=learning_rate,
         seed=seed,
     )
+    ctx.feature_names = None if feature_names is None else list(feature_names)
     findings, status = [], {}
     for name in CHECKS:  # fixed order: later checks rely on earlier verdicts
         if name not in names and name not in ("data_nan", "label_range"):

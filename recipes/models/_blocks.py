@@ -93,7 +93,9 @@ def head(x, *, task, num_classes, y_train, one_hot, l2, seed=None):
 
     Its kernel is small (VarianceScaling 1e-2), so the initial logits are ~0
     plus the bias; the bias is the log of the class priors (softmax), their
-    log-odds (sigmoid) or the target mean (regression).
+    log-odds (sigmoid); for regression with `y_train` the output predicts the
+    standardized target and a fitted `target_scale` layer maps it back to the
+    target's units (initial prediction: the training mean).
     """
     priors = None
     if y_train is not None and task != "regression":
@@ -115,11 +117,9 @@ def head(x, *, task, num_classes, y_train, one_hot, l2, seed=None):
     elif task == "binary":
         units, activation, loss = 1, "sigmoid", "binary_crossentropy"
         bias = np.log(priors[1:] / priors[:1]) if priors is not None else None
-    else:
+    else:  # standardized inside the model (recipes.models.target)
         units, activation, loss = num_classes, "linear", "mse"
         bias = None
-        if y_train is not None:
-            bias = np.asarray(y_train, "float64").reshape(len(y_train), -1).mean(0)
     bias_init = (
         keras.initializers.Constant(np.asarray(bias, "float32"))
         if bias is not None
@@ -135,6 +135,12 @@ def head(x, *, task, num_classes, y_train, one_hot, l2, seed=None):
         kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
         name="output",
     )(x)
+    if task == "regression" and y_train is not None:
+        from recipes.models import target
+
+        mean, std = target.target_statistics(y_train, units)
+        out = target.target_scale_layer(mean, std)(out)
+        loss = target.StandardizedTargetLoss(scale=std)
     return out, loss
 
 

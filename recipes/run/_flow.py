@@ -8,6 +8,7 @@ import os
 
 import keras
 
+from recipes.models.data_loss import with_data_loss
 from recipes.run import _fit_callbacks
 from recipes.run import _steps as steps
 
@@ -17,6 +18,7 @@ FIGURES = {
     "layer_health": "layer_health.png",
     "activations": "activation_histograms.png",
     "confusion_matrix": "confusion_matrix.png",
+    "regression": "predicted_vs_actual.png",
     "search": "search.png",
 }
 
@@ -64,6 +66,7 @@ def _search(splits, state, tmp, *, epochs, seed, tune_kwargs, verbose):
         splits.y_train,
         validation_data=(splits.x_val, splits.y_val),
         builder=builder,
+        task=splits.task,
         **kwargs,
     )
     state["search"] = search
@@ -81,6 +84,9 @@ def _search(splits, state, tmp, *, epochs, seed, tune_kwargs, verbose):
             x_train=splits.x_train,
             y_train=splits.y_train,
             search_space={**best, "learning_rate": learning_rate},
+            builder_kwargs={"task": "regression"}
+            if splits.task == "regression"
+            else None,
             seed=seed,
         )
         return fixed.build(keras_tuner.HyperParameters())
@@ -121,8 +127,9 @@ def run(
     from callbacks import Babysitter
     from recipes.run.evaluation import evaluate
 
+    table = splits.table
     state = {
-        "stages": [],
+        "stages": [("data", f) for f in (table.findings if table else [])],
         "preflight": None,
         "lr_test": None,
         "search": None,
@@ -160,6 +167,7 @@ def run(
 
     if make is not None:
         model = make(learning_rate or 1e-3)
+    state["stages"] += [("data", f) for f in steps.size_findings(model, splits)]
     if preflight:
         _say(verbose, "Pre-flight checks (recipes.preflight) ...")
         from recipes.checks.preflight import preflight as run_preflight
@@ -171,6 +179,7 @@ def run(
             validation_data=(splits.x_val, splits.y_val),
             test_data=None if splits.x_test is None else (splits.x_test, splits.y_test),
             seed=seed or 0,
+            feature_names=None if table is None else table.encoded_names,
         )
         state["preflight"] = report
         state["stages"] += [("preflight", f) for f in report.findings]
@@ -184,6 +193,7 @@ def run(
         if seed is not None:
             keras.utils.set_random_seed(seed)
         model = make(learning_rate)
+        model = with_data_loss(model)  # logs data_loss: the loss without the L2
     elif not steps.set_learning_rate(model, learning_rate):
         _say(verbose, "  (the model's optimizer has a schedule; its rate is kept)")
     state["batch_size"] = batch_size
@@ -231,7 +241,15 @@ def run(
     epoch_log.write_csv(os.path.join(tmp, "history.csv"))
     state["stages"] += [("training", f) for f in sitter.findings]
     end_acts = steps.activation_snapshot(model, probe)
-    model.save(model_path)  # the restored best weights, not the last epoch's
+    if table is None:
+        model.save(model_path)  # the restored best weights, not the last epoch's
+    else:  # raw columns in: the table's encoder, the network, its schema
+        table.wrap(
+            model,
+            task=splits.task,
+            target=splits.target_name,
+            class_names=splits.class_names if splits.task == "classification" else None,
+        ).save(model_path)
 
     metrics = {}
     if splits.x_test is not None:
@@ -243,6 +261,17 @@ def run(
             task=splits.task if splits.task == "regression" else "auto",
             class_names=splits.class_names if splits.task == "classification" else None,
         )
+    from recipes.run.baselines import baseline_findings, baselines
+
+    if metrics and splits.task == "regression":
+        pred = model.predict(splits.x_test, batch_size=256, verbose=0)
+        state["test_predictions"] = (splits.y_test, pred)
+        state["target_name"] = splits.target_name
+
+    state["baselines"] = baselines(splits, seed=seed or 0) if metrics else {}
+    state["stages"] += [
+        ("baseline", f) for f in baseline_findings(metrics, state["baselines"])
+    ]
     state.update(
         model=model,
         history=history,
@@ -267,6 +296,7 @@ def _write_files(tmp, state, start_acts, end_acts):
         {
             "diagnosis": None if verdict is None else verdict.to_dict(),
             "test": state["metrics"],
+            "baselines": state["baselines"],
             "training": {
                 "learning_rate": state["learning_rate"],
                 "learning_rate_source": state["lr_source"],
@@ -305,6 +335,12 @@ def _write_files(tmp, state, start_acts, end_acts):
             state["metrics"]["confusion_matrix"],
             state["metrics"]["class_names"],
             path("confusion_matrix"),
+        )
+    if state.get("test_predictions") is not None:
+        figs["regression"] = plots.plot_regression(
+            *state["test_predictions"],
+            path("regression"),
+            target=state.get("target_name") or "target",
         )
     if state["search"] is not None:
         figs["search"] = plots.plot_search_scatter(state["search"], path("search"))

@@ -37,6 +37,9 @@ class BabysitResult:
         lr_test: The learning-rate range test result, or None.
         search: The `recipes.tune` result, or None.
         seconds: Wall time of the whole run.
+        baselines: The test scores of the trivial baseline (majority class
+            or training mean) and a linear model on the same split
+            (`recipes.run.baselines`), `{}` without a test split.
     """
 
     model: object
@@ -49,6 +52,7 @@ class BabysitResult:
     lr_test: object = dataclasses.field(default=None, repr=False)
     search: object = dataclasses.field(default=None, repr=False)
     seconds: float = 0.0
+    baselines: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def errors(self):
@@ -84,13 +88,22 @@ class BabysitResult:
         if "accuracy" in m:
             lines.append(
                 f"Test accuracy {m['accuracy']:.4f}, macro F1 "
-                f"{m['macro_f1']:.4f}, loss {m['loss']:.4f} "
-                f"({m['num_examples']} examples)"
+                f"{m['macro_f1']:.4f}, data loss {m['loss']:.4f}"
+                + (f" (+ penalty {m['penalty']:.3g})" if "penalty" in m else "")
+                + f" ({m['num_examples']} examples)"
             )
         elif "rmse" in m:
             lines.append(
                 f"Test RMSE {m['rmse']:.4g}, MAE {m['mae']:.4g}, "
                 f"R² {m['r2']:.3f} ({m['num_examples']} examples)"
+            )
+        b = self.baselines
+        if b:
+            key = "accuracy" if "accuracy" in m else "r2"
+            lines.append(
+                f"Baselines ({key}): {b['trivial']['name']} "
+                f"{b['trivial'][key]:.4f}, {b['linear']['name']} "
+                f"{b['linear'][key]:.4f}"
             )
         counts = {
             s: sum(f.severity == s for f in self.findings)
@@ -123,6 +136,10 @@ def babysit(
     test_split=0.2,
     task="auto",
     class_names=None,
+    categorical=None,
+    id_column=None,
+    drop=None,
+    target_name=None,
     model=None,
     model_kwargs=None,
     learning_rate=None,
@@ -153,7 +170,11 @@ def babysit(
     run never looks finished.
 
     Args:
-        x: Training inputs, `(num_examples, ...)`, numeric and finite.
+        x: Training inputs, `(num_examples, ...)`, numeric and finite; or a
+            pandas DataFrame of raw columns (strings, missing values), encoded
+            inside the model by `recipes.models.tabular.TablePreprocessor`
+            fitted on the training rows (`model.keras` then takes raw
+            columns; reload it with `recipes.load_model`).
         y: Integer class ids (classification) or real targets (regression).
         x_test: Held-out test inputs. Defaults to `None` (split off
             `test_split` of `x`).
@@ -167,6 +188,14 @@ def babysit(
         task: `"auto"` (integer labels with at most 50 values are classes),
             `"classification"` or `"regression"`. Defaults to `"auto"`.
         class_names: One name per class, for the report. Defaults to `None`.
+        categorical: DataFrame columns to one-hot encode even if numeric
+            (string columns always are). Defaults to `None`.
+        id_column: A DataFrame column identifying rows, never a feature.
+            Defaults to `None` (ID-like columns are found and dropped).
+        drop: DataFrame columns to leave out; they stay in the schema, so
+            `predict` accepts tables that still have them. Defaults to `None`.
+        target_name: Name of the target, stored with the model. Defaults to
+            `None`.
         model: A compiled Keras model to train instead of the default
             builder. Defaults to `None`.
         model_kwargs: Extra arguments of the default builder, e.g.
@@ -241,6 +270,9 @@ def babysit(
         )
     if seed is not None:
         keras.utils.set_random_seed(seed)
+    frame = None
+    if steps.is_frame(x):
+        x, x_test, validation_data, frame = steps.frame_rows(x, x_test, validation_data)
     splits = steps.prepare_data(
         x,
         y,
@@ -253,6 +285,15 @@ def babysit(
         class_names=class_names,
         seed=seed,
     )
+    if frame is not None:
+        splits = steps.encode_frame(
+            splits,
+            frame,
+            categorical=categorical,
+            id_column=id_column,
+            drop=drop,
+            target_name=target_name,
+        )
     final, tmp = steps.open_run_dir(output_dir)
     try:
         state = _flow.run(
@@ -280,6 +321,7 @@ def babysit(
             preflight=state["preflight"],
             lr_test=state["lr_test"],
             search=state["search"],
+            baselines=state["baselines"],
         )
         result.seconds = time.perf_counter() - start
         from recipes.run.report import write_report

@@ -34,11 +34,14 @@ def _infer_task(model, probs, y):
     return "classification" if ints and y.max() < units else "regression"
 
 
-def _loss(model, x, y, batch_size):
+def _loss(model, x, y, batch_size, out):
+    """Sets `loss` (the data loss) and `penalty` (regularization) in `out`."""
+    out["loss"] = None
     if getattr(model, "compiled", False) and getattr(model, "loss", None):
         logs = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
-        return float(logs["loss"])
-    return None
+        out["loss"] = float(logs.get("data_loss", logs["loss"]))
+        if "data_loss" in logs:
+            out["penalty"] = float(logs["loss"]) - out["loss"]
 
 
 def _classification(y_true, y_pred, num_classes, class_names):
@@ -94,8 +97,10 @@ def evaluate(model, x, y, *, task="auto", class_names=None, batch_size=256):
         batch_size: Batch size of the predictions. Defaults to `256`.
 
     Returns:
-        A dict with `task`, `num_examples`, `loss` (None for an uncompiled
-        model) and either `accuracy`, `macro_f1`, `per_class`,
+        A dict with `task`, `num_examples`, `loss` (the data loss, without
+        the regularization penalty when the model logs `data_loss`; None for
+        an uncompiled model), `penalty` (the regularization part, if known)
+        and either `accuracy`, `macro_f1`, `per_class`,
         `confusion_matrix`, `class_names`, or `mae`, `rmse`, `r2`.
 
     Raises:
@@ -131,7 +136,7 @@ def evaluate(model, x, y, *, task="auto", class_names=None, batch_size=256):
 
         target = y_arr.reshape(len(x), -1)
         pred = probs.reshape(len(x), -1)
-        out["loss"] = _loss(model, x, y_arr, batch_size)
+        _loss(model, x, y_arr, batch_size, out)
         out["mae"] = float(mean_absolute_error(target, pred))
         out["rmse"] = float(np.sqrt(mean_squared_error(target, pred)))
         out["r2"] = float(r2_score(target, pred)) if len(x) > 1 else float("nan")
@@ -155,6 +160,6 @@ def evaluate(model, x, y, *, task="auto", class_names=None, batch_size=256):
             f"`class_names` must have one name per class ({num_classes}). "
             f"Received: class_names={list(class_names)!r}"
         )
-    out["loss"] = _loss(model, x, y_arr, batch_size)
+    _loss(model, x, y_arr, batch_size, out)
     out.update(_classification(y_true, y_pred, num_classes, class_names))
     return out

@@ -76,7 +76,9 @@ def plot_curves(history, findings, path):
     from matplotlib.ticker import MaxNLocator
 
     metric = next((k for k in ("accuracy", "mae") if k in history), None)
-    panels = [("loss", "loss")] + ([(metric, metric)] if metric else [])
+    loss = "data_loss" if "data_loss" in history else "loss"
+    title = "data loss (the L2 penalty apart)" if loss == "data_loss" else "loss"
+    panels = [(loss, title)] + ([(metric, metric)] if metric else [])
     fig = _figure(5.2 * len(panels), 3.8)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (key, title) in zip(axes, panels):
@@ -86,13 +88,13 @@ def plot_curves(history, findings, path):
                 epochs = np.arange(1, len(values) + 1)
                 label = "validation" if name.startswith("val_") else "train"
                 ax.plot(epochs, values, style, lw=1.6, label=label)
-        if key == "loss" and np.nanmin(_series(history, "loss")) > 0:
+        if key == loss and np.nanmin(_series(history, loss)) > 0:
             ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         ax.grid(alpha=0.3)
-        _mark_findings(ax, findings, top=key == "loss")
+        _mark_findings(ax, findings, top=key == loss)
         ax.legend(loc="best", fontsize=8)
     return _save(fig, path)
 
@@ -301,3 +303,36 @@ def plot_search_scatter(search, path):
         `path`.
     """
     return str(search.plot(path, x="learning_rate", y="l2"))
+
+
+def plot_regression(y_true, y_pred, path, *, target="target"):
+    """Regression on the test split: predicted against actual, and residuals.
+
+    Args:
+        y_true: The test targets.
+        y_pred: The model's predictions, in the target's units.
+        path: PNG file to write.
+        target: The target's name for the axes. Defaults to `"target"`.
+
+    Returns:
+        `path`.
+    """
+    y_true = np.asarray(y_true, "float64").reshape(-1)
+    y_pred = np.asarray(y_pred, "float64").reshape(len(y_true), -1)[:, 0]
+    fig = _figure(10.4, 4.0)
+    left, right = fig.subplots(1, 2)
+    low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
+    left.scatter(y_true, y_pred, s=12, alpha=0.6)
+    left.plot([low, high], [low, high], "k--", lw=1, label="perfect")
+    left.set_xlabel(f"actual {target}")
+    left.set_ylabel(f"predicted {target}")
+    left.set_title("predicted against actual (test split)")
+    left.legend(loc="best", fontsize=8)
+    right.scatter(y_pred, y_true - y_pred, s=12, alpha=0.6)
+    right.axhline(0, color="k", lw=1, ls="--")
+    right.set_xlabel(f"predicted {target}")
+    right.set_ylabel("residual (actual - predicted)")
+    right.set_title("residuals")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    return _save(fig, path)

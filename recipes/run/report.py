@@ -12,10 +12,12 @@ import time
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _STAGE_NAMES = {
+    "data": "data",
     "search": "random search",
     "preflight": "pre-flight",
     "lr_range_test": "learning-rate range test",
     "training": "training",
+    "baseline": "baselines",
 }
 
 
@@ -65,6 +67,12 @@ def _findings_section(stages):
     ]
 
 
+def _penalty(metrics):
+    if metrics.get("penalty") is None:
+        return ""
+    return f" (the L2 penalty, {_fmt(metrics['penalty'])}, apart)"
+
+
 def _metrics_section(metrics):
     lines = ["## Test metrics (the held-out split, evaluated once)", ""]
     if not metrics:
@@ -73,8 +81,8 @@ def _metrics_section(metrics):
     if "accuracy" in metrics:
         lines += [
             f"Accuracy **{metrics['accuracy']:.4f}**, macro F1 "
-            f"{metrics['macro_f1']:.4f}, loss {_fmt(metrics['loss'])} on {n} "
-            "examples.",
+            f"{metrics['macro_f1']:.4f}, data loss {_fmt(metrics['loss'])}"
+            f"{_penalty(metrics)} on {n} examples.",
             "",
             "| class | precision | recall | F1 | support |",
             "|---|---|---|---|---|",
@@ -87,7 +95,8 @@ def _metrics_section(metrics):
     else:
         lines.append(
             f"RMSE **{metrics['rmse']:.4g}**, MAE {metrics['mae']:.4g}, "
-            f"R² {metrics['r2']:.3f}, loss {_fmt(metrics['loss'])} on {n} examples."
+            f"R² {metrics['r2']:.3f}, data loss {_fmt(metrics['loss'])}"
+            f"{_penalty(metrics)} on {n} examples."
         )
     return lines + [""]
 
@@ -121,7 +130,13 @@ def _recipe_section(result, state, splits):
             + (" with the search's best values" if result.search else "")
             + ": preprocessing fitted on "
             "the training split inside the model, He init for ReLU, "
-            "Dense/Conv -> BatchNorm -> ReLU, output started at the class priors"
+            "Dense/Conv -> BatchNorm -> ReLU, "
+            + (
+                "the target standardized inside the model (output started at "
+                "the mean of the target)"
+                if splits.task == "regression"
+                else "output started at the class priors"
+            )
             if builder
             else f"`{model.name}` (given by the caller)",
         ),
@@ -149,6 +164,27 @@ def _recipe_section(result, state, splits):
     return lines + [""]
 
 
+def _baselines_section(metrics, found):
+    if not found:
+        return []
+    keys = ["accuracy", "macro_f1"] if "accuracy" in metrics else ["r2", "rmse", "mae"]
+    lines = [
+        "## Baselines (the same split)",
+        "",
+        "| model | " + " | ".join(keys) + " |",
+        "|---|" + "---|" * len(keys),
+        "| **the network** | " + " | ".join(f"{metrics[k]:.4g}" for k in keys) + " |",
+    ]
+    for which in ("trivial", "linear"):
+        row = found[which]
+        lines.append(
+            f"| {_cell(row['name'])} | "
+            + " | ".join(f"{row[k]:.4g}" for k in keys)
+            + " |"
+        )
+    return lines + [""]
+
+
 _CAPTIONS = {
     "curves": "Loss and accuracy, train vs validation. Dashed lines mark the epochs "
     "of warnings (orange) and errors (red). A widening gap means overfitting; "
@@ -160,6 +196,9 @@ _CAPTIONS = {
     "activations": "Activations of each hidden layer at the start and end of "
     "training (the lecture's figure): no layer should collapse to 0 or saturate.",
     "confusion_matrix": "Test split: true class in rows, predicted in columns.",
+    "regression": "Test split: predicted against actual (on the dashed line is "
+    "perfect) and the residuals against the prediction (a pattern in them is "
+    "signal the model missed).",
     "search": "Random search: each trial's learning rate and L2 regularization, "
     "colored by its validation score (brighter is better); crosses are trials "
     "stopped or failed.",
@@ -221,6 +260,7 @@ def write_report(run_dir, result, state, splits, title=None):
         lines += ["## Learning-rate range test", "", f"`{result.lr_test}`", ""]
     lines += _findings_section(state["stages"])
     lines += _metrics_section(result.metrics)
+    lines += _baselines_section(result.metrics, result.baselines)
     lines += ["## Figures", ""]
     for key, path in state["figures"].items():
         name = os.path.basename(path)

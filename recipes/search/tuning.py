@@ -19,6 +19,8 @@ from recipes.search.result import TuneResult
 _OBJECTIVES = {
     "val_accuracy": "max",
     "val_loss": "min",
+    "val_mae": "min",
+    "val_mean_absolute_error": "min",
     "accuracy": "max",
     "loss": "min",
 }
@@ -26,7 +28,17 @@ _OBJECTIVES = {
 __all__ = ["tune", "TuneResult"]
 
 
-def _objective(objective):
+def _objective(objective, task):
+    if objective is None:
+        objective = "val_loss" if task == "regression" else "val_accuracy"
+    if objective == "val_mean_absolute_error":  # Keras logs metrics=["mae"] so
+        objective = "val_mae"
+    if task == "regression" and objective in ("val_accuracy", "accuracy"):
+        raise ValueError(
+            f"{objective!r} is a classification score; a regression search "
+            "minimizes 'val_loss' (the default) or 'val_mae'. "
+            f"Received: objective={objective!r}"
+        )
     if isinstance(objective, keras_tuner.Objective):
         return objective
     if objective not in _OBJECTIVES:
@@ -38,8 +50,10 @@ def _objective(objective):
     return keras_tuner.Objective(objective, _OBJECTIVES[objective])
 
 
-def _folds(x, y, validation_data, cv, validation_split, seed):
-    from sklearn.model_selection import StratifiedKFold, train_test_split
+def _folds(x, y, validation_data, cv, validation_split, seed, task):
+    from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+    regression = task == "regression"
 
     if cv is not None:
         if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
@@ -52,6 +66,14 @@ def _folds(x, y, validation_data, cv, validation_split, seed):
                 "fold is validated on its held-out part. "
                 "Received: validation_data=(...), cv={cv}"
             )
+        if regression:
+            if len(y) < 2 * cv:
+                raise ValueError(
+                    f"cv={cv} needs at least {2 * cv} examples. Lower `cv` or add "
+                    f"data. Received: cv={cv} with {len(y)} examples"
+                )
+            splitter = KFold(cv, shuffle=True, random_state=seed or 0)
+            return [(x[tr], y[tr], (x[va], y[va])) for tr, va in splitter.split(x)]
         counts = np.bincount(y.astype("int64"))
         smallest = int(counts[counts > 0].min())
         if smallest < cv:
@@ -67,7 +89,11 @@ def _folds(x, y, validation_data, cv, validation_split, seed):
         ]
     if validation_data is None:
         x, xv, y, yv = train_test_split(
-            x, y, test_size=validation_split, stratify=y, random_state=seed or 0
+            x,
+            y,
+            test_size=validation_split,
+            stratify=None if regression else y,
+            random_state=seed or 0,
         )
         validation_data = (xv, yv)
     else:
@@ -75,8 +101,8 @@ def _folds(x, y, validation_data, cv, validation_split, seed):
         xv = _validate.check_x(xv, "validation_data[0]", input_shape=x.shape[1:])
         yv = _validate.check_labels(
             yv,
-            task="classification",
-            num_classes=max(int(np.max(y)) + 1, 2),
+            task=task,
+            num_classes=1 if regression else max(int(np.max(y)) + 1, 2),
             name="validation_data[1]",
             length=len(xv),
         )
@@ -99,7 +125,8 @@ def tune(
     builder="mlp",
     search_space=None,
     stages=_stages.DEFAULT_STAGES,
-    objective="val_accuracy",
+    objective=None,
+    task="auto",
     directory=None,
     project_name="search",
     overwrite=False,
@@ -135,10 +162,11 @@ def tune(
 
     Args:
         x: Training inputs.
-        y: Integer class labels.
+        y: Integer class labels, or real targets for regression.
         validation_data: `(x_val, y_val)` for the objective. Defaults to
             `None` (a stratified `validation_split` of `x`, or `cv`).
-        cv: Number of stratified folds per trial (the objective is averaged
+        cv: Number of folds per trial (stratified for classes, `KFold`
+            for regression) (the objective is averaged
             over folds), for small data sets. Defaults to `None`.
         builder: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
         search_space: Overrides of the default space (see
@@ -151,8 +179,12 @@ def tune(
             three stages: 24 trials of 10 epochs; 8 of up to 50 epochs
             (patience 15) around the best quarter; 4 of up to 300 epochs
             (patience 40) around the best half.
-        objective: `"val_accuracy"`, `"val_loss"`, `"accuracy"`, `"loss"` or
-            a `keras_tuner.Objective`. Defaults to `"val_accuracy"`.
+        objective: `"val_accuracy"`, `"val_loss"`, `"val_mae"`, `"accuracy"`,
+            `"loss"` or a `keras_tuner.Objective`. Defaults to `None`:
+            `"val_accuracy"` for classification, `"val_loss"` for regression.
+        task: `"auto"` (integer labels with at most 50 values are classes),
+            `"classification"` or `"regression"` (unstratified splits, the
+            target standardized inside each model). Defaults to `"auto"`.
         directory: Folder of the search's files. Defaults to `None`
             (`runs/tuning`).
         project_name: Sub-folder of this search. Defaults to `"search"`.
@@ -195,24 +227,31 @@ def tune(
     """
     x = _validate.check_x(x, "x")
     y = np.asarray(y)
-    num_classes = int(np.max(y)) + 1 if y.size else 0
-    y = _validate.check_labels(
-        y, task="classification", num_classes=max(num_classes, 2), length=len(x)
-    )
+    task = _validate.infer_task(y, task)
+    if task == "regression":
+        num_classes = 1
+        y = _validate.check_labels(y, task=task, num_classes=1, length=len(x))
+        builder_kwargs = {"task": "regression", **(builder_kwargs or {})}
+    else:
+        num_classes = int(np.max(y)) + 1 if y.size else 0
+        y = _validate.check_labels(
+            y, task=task, num_classes=max(num_classes, 2), length=len(x)
+        )
+        num_classes = max(num_classes, 2)
     stages = _stages.parse_stages(stages)
-    obj = _objective(objective)
+    obj = _objective(objective, task)
     if validation_data is None and cv is None and not 0 < validation_split < 1:
         raise ValueError(
             f"`validation_split` must be in (0, 1). "
             f"Received: validation_split={validation_split!r}"
         )
-    folds = _folds(x, y, validation_data, cv, validation_split, seed)
+    folds = _folds(x, y, validation_data, cv, validation_split, seed, task)
 
     def make_hypermodel(space):
         return RecipeHyperModel(
             builder,
             x.shape[1:],
-            max(num_classes, 2),
+            num_classes,
             x_train=folds[0][0],
             y_train=folds[0][1],
             search_space=space,

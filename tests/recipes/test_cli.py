@@ -56,16 +56,18 @@ def test_python_dash_m_recipes_help():
 
 def test_bad_input_is_one_line_and_status_2(tmp_path, capsys):
     good = _good_csv(tmp_path)
+    mixed = [f"{i},{'x' if i == 3 else i % 5},{i % 2}" for i in range(20)]
+    empty = [f"{i},,{i % 2}" for i in range(20)]
     cases = {
         "missing target": (["fit", good, "--target", "colour"], "not in"),
         "no target": (["fit", good], "--target"),
-        "non-numeric": (
-            ["fit", _csv(tmp_path / "s.csv", ["1,x,0", "2,3,1"]), "--target", "label"],
-            "not numeric",
+        "a text value in a numeric column": (
+            ["fit", _csv(tmp_path / "s.csv", mixed), "--target", "label"],
+            "'b' is numeric except 1 value(s) such as 'x'",
         ),
-        "missing value": (
-            ["fit", _csv(tmp_path / "m.csv", ["1,,0", "2,3,1"]), "--target", "label"],
-            "missing value",
+        "an empty column": (
+            ["fit", _csv(tmp_path / "m.csv", empty), "--target", "label"],
+            "'b' is empty",
         ),
         "single class": (
             [

@@ -147,7 +147,8 @@ def test_regression_head_starts_at_target_mean(rng):
     model = recipes.build_mlp((3,), None, task="regression", x_train=x, y_train=y)
     pred = model.predict(x, verbose=0)
     assert pred.shape == (300, 1)
-    assert abs(pred.mean() - y.mean()) < 0.1
+    # the output predicts the standardized target: ~0 +- 0.1 std at the start
+    assert abs(pred.mean() - y.mean()) < 0.1 * y.std()
     assert model.get_layer("output").activation.__name__ == "linear"
     model.fit(x, y, epochs=3, verbose=0)
 

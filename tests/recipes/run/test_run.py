@@ -168,7 +168,7 @@ def test_whole_recipe_with_preflight_and_range_test(tmp_path):
     report = (run / "report.md").read_text()
     assert "## Pre-flight checks" in report and "(range test)" in report
     stages = {f["stage"] for f in json.loads((run / "findings.json").read_text())}
-    assert stages <= {"preflight", "lr_range_test", "training"}
+    assert stages <= {"preflight", "lr_range_test", "training", "baseline"}
 
 
 def test_epoch_log_aligns_keys_logged_in_some_epochs(tmp_path):
