@@ -105,11 +105,23 @@ class MonitorBase(keras.callbacks.Callback):
             self._parent.emit(finding)
             return True
         if self.verbose and (self.verbose == 2 or finding.severity != "info"):
-            print(f"{type(self).__name__}: {finding}")
+            # Like Keras' own callbacks: start on a new line when fit's
+            # progress bar has an epoch line open (on_epoch_end runs before
+            # the bar finishes the line).
+            lead = "\n" if self._line_open(finding) else ""
+            print(f"{lead}{type(self).__name__}: {finding}")
         if self.stop_on and _RANK[finding.severity] >= _RANK[self.stop_on]:
             if self.model is not None:
                 self.model.stop_training = True
         return True
+
+    def _line_open(self, finding):
+        verbose = (self.params or {}).get("verbose", 0)
+        return (
+            verbose in (1, "auto")
+            and finding.epoch is not None
+            and not getattr(self, "_ending", False)
+        )
 
     def find(
         self,

@@ -23,7 +23,7 @@ True
 
 from __future__ import annotations
 
-from callbacks._base import MonitorBase, check_positive
+from callbacks._base import MonitorBase, check_choice, check_positive
 from callbacks._probe import make_probe
 from callbacks.activation_stats import ActivationStats
 from callbacks.dead_units import DeadUnitMonitor
@@ -67,12 +67,21 @@ class Babysitter(MonitorBase):
     the loss or weights are NaN, the activation, gradient and update checks
     stop (a NaN network is not a dead one).
 
-    Per-epoch figures go into the epoch `logs` (`dead_fraction`,
-    `dead_fraction/<layer>`, `saturated_fraction`, `activation_std/<layer>`,
-    `grad_rms/<layer>`, `gradient_ratio`, `update_ratio`,
-    `update_ratio/<layer>`, `generalization_gap`), so `History` records them;
-    put `Babysitter` BEFORE `CSVLogger`, `TensorBoard` or `EarlyStopping` in
-    the callbacks list so they see the keys too.
+    Every per-epoch figure is kept in `figures` (a dict of lists, one value
+    per epoch, like `History.history`). The summary figures go into the epoch
+    `logs` (`dead_fraction`, `saturated_fraction`, `gradient_ratio`,
+    `update_ratio`, `generalization_gap`), so `History` records them; the
+    per-layer ones (`dead_fraction/<layer>`, `saturated_fraction/<layer>`,
+    `activation_std/<layer>`, `grad_rms/<layer>`, `update_ratio/<layer>`) too
+    with `log_layers=True`, or by default when `fit(verbose=0)` prints no
+    progress bar they would crowd. Put `Babysitter` BEFORE `CSVLogger`,
+    `TensorBoard` or `EarlyStopping` in the callbacks list so they see the
+    keys too.
+
+    The Babysitter never changes the run: the loss and weights are
+    bit-identical to the same seeded fit without it, whatever the input (the
+    probe reads arrays without shuffling them, a state-free copy of a
+    `tf.data.Dataset`, a `PyDataset` by index, never a Python generator).
 
     Args:
         probe_data: Inputs, or an `(x, y)` tuple (labels enable the gradient
@@ -89,6 +98,11 @@ class Babysitter(MonitorBase):
         probe_size: Most samples in the probe. Defaults to `1024`.
         update_samples: Batches per epoch on which update ratios are measured.
             Defaults to `2`.
+        log_layers: `True` writes the per-layer figures into the epoch `logs`
+            too (so `History`, `CSVLogger` and `TensorBoard` get them),
+            `False` only the summary figures, `"auto"` the per-layer ones
+            only when `fit(verbose=0)` shows no progress bar. Every figure is
+            in `figures` either way. Defaults to `"auto"`.
 
     Raises:
         ValueError: If `checks` names an unknown check, or another argument
@@ -104,8 +118,10 @@ class Babysitter(MonitorBase):
         verbose=1,
         probe_size=1024,
         update_samples=2,
+        log_layers="auto",
     ):
         super().__init__(verbose=verbose, stop_on=stop_on)
+        check_choice("log_layers", log_layers, (True, False, "auto"))
         if checks != "all":
             if isinstance(checks, str) or not all(isinstance(c, str) for c in checks):
                 raise TypeError(
@@ -125,6 +141,8 @@ class Babysitter(MonitorBase):
         self.checks = checks
         self.probe_size = probe_size
         self.update_samples = update_samples
+        self.log_layers = log_layers
+        self.figures = {}
         self.monitors = []
         self._batch_monitors = []
 
@@ -135,6 +153,7 @@ class Babysitter(MonitorBase):
             checks=self.checks,
             probe_size=self.probe_size,
             update_samples=self.update_samples,
+            log_layers=self.log_layers,
         )
         return config
 
@@ -174,6 +193,16 @@ class Babysitter(MonitorBase):
         }
         return [made[cls]() for cls in _ORDER if cls in wanted]
 
+    def reset(self):
+        super().reset()
+        self.figures = {}
+        self._ending = False
+
+    def _layers_in_logs(self):
+        if self.log_layers == "auto":
+            return (self.params or {}).get("verbose", 1) == 0
+        return self.log_layers
+
     def on_train_begin(self, logs=None):
         self.reset()
         self.monitors = self._build_monitors()
@@ -203,14 +232,33 @@ class Babysitter(MonitorBase):
     def on_epoch_end(self, epoch, logs=None):
         if self._nan():
             self._batch_monitors = []  # a NaN network needs no more sampling
+        logs = {} if logs is None else logs
+        scratch = dict(logs)  # the monitors read logs and add their figures
         for monitor in self.monitors:
             if self._nan() and not isinstance(
                 monitor, (LossWatch, GeneralizationWatch)
             ):
                 continue
-            monitor.on_epoch_end(epoch, logs)
+            monitor.on_epoch_end(epoch, scratch)
+        self._record({k: v for k, v in scratch.items() if k not in logs})
+        layers = self._layers_in_logs()
+        for key, values in self.figures.items():
+            if layers or "/" not in key:
+                logs[key] = values[-1]
+
+    def _record(self, new):
+        # One value per epoch for every figure (NaN before it was measured or
+        # on epochs it is not), so History and CSVLogger columns line up.
+        done = len(next(iter(self.figures.values()), []))  # epochs so far
+        for key in new:
+            self.figures.setdefault(key, [float("nan")] * done)
+        for key, values in self.figures.items():
+            values.append(float(new.get(key, float("nan"))))
 
     def on_train_end(self, logs=None):
+        self._ending = True
+        for monitor in self.monitors:
+            monitor._ending = True
         for monitor in self.monitors:
             monitor.on_train_end(logs)
         for monitor in self.monitors:  # drop the probe model and its arrays

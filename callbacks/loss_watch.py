@@ -107,7 +107,10 @@ class LossWatch(MonitorBase):
         if self.model is None:
             return True
         # Once per epoch: one copy of each weight, cheaper than device ops.
-        return all(np.isfinite(v.numpy()).all() for v in self.model.trainable_weights)
+        return all(
+            np.isfinite(keras.ops.convert_to_numpy(v)).all()
+            for v in self.model.trainable_weights
+        )
 
     def _penalty(self):
         """The model's regularization losses now (once per epoch), or 0."""

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
@@ -103,7 +104,7 @@ class UpdateRatioMonitor(MonitorBase):
             self._snap = (
                 batch,
                 [
-                    (n, np.array(k.numpy(), copy=True))
+                    (n, np.array(keras.ops.convert_to_numpy(k), copy=True))
                     for n, k in kernel_layers(self.model)
                 ],
             )
@@ -114,7 +115,7 @@ class UpdateRatioMonitor(MonitorBase):
         steps = max(1, batch - start)
         current = dict((n, k) for n, k in kernel_layers(self.model))
         for name, old in before:
-            new = np.asarray(current[name].numpy())
+            new = np.asarray(keras.ops.convert_to_numpy(current[name]))
             norm = float(np.linalg.norm(old))
             if norm == 0 or not np.isfinite(new).all():
                 continue
