@@ -4,7 +4,8 @@ Each backend's own differentiation around a training-mode `stateless_call`
 and `stateless_compute_loss`: `tf.GradientTape` on TensorFlow, `jax.grad` on
 JAX, `torch.autograd.grad` on PyTorch. Being stateless, the pass leaves the
 model untouched: BatchNormalization's moving statistics, Dropout's seed
-generators and the loss metrics keep their values, so the run is
+generators (and torch's global generator, forked) and the loss metrics keep
+their values, so the run is
 bit-identical with and without the check. The backend's module is imported
 only when the function is built (never TensorFlow on JAX or PyTorch).
 
@@ -70,7 +71,9 @@ def _grads_torch(model, picks, x, y):
     values = [v.value.detach() for v in model.trainable_variables]
     for i in picks:
         values[i] = values[i].clone().requires_grad_(True)
-    with torch.enable_grad():
+    # An unseeded Dropout draws on torch's global generator: fork it, so the
+    # training run draws the same masks with and without the check.
+    with torch.random.fork_rng(), torch.enable_grad():
         loss = _loss(model, values, x, y)
         return torch.autograd.grad(
             loss, [values[i] for i in picks], allow_unused=True

@@ -17,7 +17,7 @@ Example:
 ...                     callbacks=[sitter, keras.callbacks.CSVLogger(log)])
 >>> "dead_fraction" in history.history
 True
->>> [f.check for f in sitter.findings if f.severity != "info"]
+>>> [f.check for f in sitter.findings if f.severity == "error"]
 []
 """
 

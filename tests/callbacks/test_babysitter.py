@@ -65,7 +65,8 @@ def test_stop_on_error_stops_training_and_findings_are_ordered():
 def test_nan_is_reported_first_and_never_as_dead_units():
     x, y = blobs()
     x = x * 1000.0
-    model = compile_(dense_net(8, [32, 32]), keras.optimizers.SGD(100.0))
+    # a step size that overflows the weights to inf/NaN on every backend
+    model = compile_(dense_net(8, [32, 32]), keras.optimizers.SGD(1e38))
     sitter = Babysitter(verbose=0)
     model.fit(x, y, epochs=2, verbose=0, callbacks=[sitter])
     checks = problems(sitter)
@@ -90,7 +91,8 @@ def test_update_ratio_fires_low_and_high_and_is_quiet_when_healthy():
         results[name] = (monitor.findings, history.history["update_ratio"][0])
     assert results["low"][0][0].check == "update_ratio"
     assert results["low"][0][0].value < 1e-5
-    assert results["high"][0][0].value > 0.1
+    # (a layer behind ReLUs that this step size killed may also read "low")
+    assert any(f.value > 0.1 for f in results["high"][0])
     assert results["ok"][0] == [] and 1e-4 < results["ok"][1] < 0.1
 
 
