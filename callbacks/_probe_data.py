@@ -21,7 +21,7 @@ Example:
 >>> from callbacks._probe_data import take_sample
 >>> x = np.arange(20.0).reshape(10, 2)
 >>> take_sample(x, None, 3)[0][:, 0]
-array([ 0., 10., 18.])
+array([ 0.,  8., 18.])
 """
 
 from __future__ import annotations

@@ -83,7 +83,9 @@ def test_update_ratio_fires_low_and_high_and_is_quiet_when_healthy():
     ):
         keras.utils.set_random_seed(0)
         monitor = UpdateRatioMonitor(verbose=0)
-        history = compile_(dense_net(8, [16]), opt).fit(
+        # tanh: a step size of 10 cannot kill the units (ReLUs may die, and a
+        # dead layer's kernel stops moving on some backends' initial weights)
+        history = compile_(dense_net(8, [16], activation="tanh"), opt).fit(
             x, y, epochs=2, batch_size=32, verbose=0, callbacks=[monitor]
         )
         # the first epoch only logs; findings come from the second epoch on
@@ -91,8 +93,7 @@ def test_update_ratio_fires_low_and_high_and_is_quiet_when_healthy():
         results[name] = (monitor.findings, history.history["update_ratio"][0])
     assert results["low"][0][0].check == "update_ratio"
     assert results["low"][0][0].value < 1e-5
-    # (a layer behind ReLUs that this step size killed may also read "low")
-    assert any(f.value > 0.1 for f in results["high"][0])
+    assert results["high"][0][0].value > 0.1
     assert results["ok"][0] == [] and 1e-4 < results["ok"][1] < 0.1
 
 
