@@ -75,9 +75,7 @@ def _grads_torch(model, picks, x, y):
     # training run draws the same masks with and without the check.
     with torch.random.fork_rng(), torch.enable_grad():
         loss = _loss(model, values, x, y)
-        return torch.autograd.grad(
-            loss, [values[i] for i in picks], allow_unused=True
-        )
+        return torch.autograd.grad(loss, [values[i] for i in picks], allow_unused=True)
 
 
 _GRADS = {

@@ -108,7 +108,9 @@ class _Stage:
                 continue
             if id(out) in final or not hasattr(out, "shape") or len(out.shape) < 2:
                 continue
-            name = layer.name if layer.name not in taken else f"{model.name}/{layer.name}"
+            name = layer.name
+            if name in taken:  # the same name in two nested models
+                name = f"{model.name}/{name}"
             taken.add(name)
             tensors.append(out)
             self.layers.append((name, kind))

@@ -201,8 +201,10 @@ def take_sample(x, y, size):
             return _gather((_numpy(b) for b in copy), size)
     if isinstance(x, keras.utils.PyDataset):
         return _py_dataset_sample(x, size)
-    if inspect.isgenerator(x) or not hasattr(x, "shape") and not isinstance(
-        x, (dict, list, tuple)
+    if (
+        inspect.isgenerator(x)
+        or not hasattr(x, "shape")
+        and not isinstance(x, (dict, list, tuple))
     ):
         return None
     try:
