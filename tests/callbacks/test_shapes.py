@@ -246,3 +246,107 @@ def test_callbacks_import_no_tensorflow_on_other_backends(backend):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+# ---- more shapes: each runs bit-identical with its figures in History -------
+class Subclassed(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = keras.layers.Dense(16, activation="relu")
+        self.out = keras.layers.Dense(2, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+def two_inputs():
+    a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
+    h = keras.layers.Concatenate()([a, b])
+    h = keras.layers.Dense(16, activation="relu", name="hidden")(h)
+    out_1 = keras.layers.Dense(2, activation="softmax", name="cls")(h)
+    out_2 = keras.layers.Dense(1, name="reg")(h)
+    return keras.Model({"a": a, "b": b}, {"cls": out_1, "reg": out_2})
+
+
+def masked_lstm():
+    return keras.Sequential(
+        [
+            keras.Input((6, 4)),
+            keras.layers.Masking(0.0),
+            keras.layers.LSTM(8),
+            keras.layers.Dense(8, activation="relu", name="hidden"),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+
+
+def _compile(model, **kw):
+    model.compile("adam", "sparse_categorical_crossentropy", **kw)
+    return model
+
+
+SHAPES = {
+    "subclassed": (lambda: _compile(Subclassed()), lambda: dict(x=X, y=Y)),
+    "multi_input_output": (None, None),  # built in _fit_compiled
+    "lstm_masking": (
+        lambda: _compile(masked_lstm()),
+        lambda: dict(x=np.repeat(X[:, None, :4], 6, axis=1), y=Y),
+    ),
+    "class_and_sample_weights": (
+        lambda: _compile(mlp()),
+        lambda: dict(x=X, y=Y, sample_weight=np.linspace(0.5, 1.5, len(X))),
+    ),
+    "from_logits": (
+        lambda: mlp_logits(),
+        lambda: dict(x=X, y=Y, validation_data=(X[:128], Y[:128])),
+    ),
+}
+
+
+def mlp_logits():
+    model = keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(16, "relu"), keras.layers.Dense(2)]
+    )
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def _fit_compiled(name, with_sitter):
+    keras.utils.set_random_seed(0)
+    if name == "multi_input_output":
+        model = two_inputs()
+        model.compile("adam", {"cls": "sparse_categorical_crossentropy", "reg": "mse"})
+        data = dict(
+            x={"a": X[:, :4], "b": X[:, 4:]},
+            y={"cls": Y, "reg": X[:, :1]},
+        )
+    else:
+        model = SHAPES[name][0]()
+        data = SHAPES[name][1]()
+    sitter = Babysitter(verbose=0) if with_sitter else None
+    history = model.fit(
+        **data,
+        epochs=2,
+        batch_size=32,
+        verbose=0,
+        callbacks=[sitter] if sitter else [],
+    )
+    weights = [np.asarray(keras.ops.convert_to_numpy(w)) for w in model.weights]
+    keras.backend.clear_session()
+    return history.history, weights, sitter
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_more_shapes_run_bit_identical(name):
+    plain, plain_w, _ = _fit_compiled(name, False)
+    seen, seen_w, sitter = _fit_compiled(name, True)
+    assert plain["loss"] == seen["loss"]
+    for a, b in zip(plain_w, seen_w):
+        np.testing.assert_array_equal(a, b)
+    for key, values in seen.items():
+        assert len(values) == 2, key
+    skipped = {f.check for f in sitter.findings if f.check.endswith("_skipped")}
+    if name == "subclassed":
+        assert "activation_checks_skipped" in skipped
+    else:
+        assert "dead_fraction" in seen, sorted(seen)
