@@ -104,12 +104,28 @@ class MonitorBase(keras.callbacks.Callback):
         if self._parent is not None:
             self._parent.emit(finding)
             return True
-        if self.verbose and (self.verbose == 2 or finding.severity != "info"):
-            print(f"{type(self).__name__}: {finding}")
+        if self.verbose and self._prints(finding):
+            # Like Keras' own callbacks: start on a new line when fit's
+            # progress bar has an epoch line open (on_epoch_end runs before
+            # the bar finishes the line).
+            lead = "\n" if self._line_open(finding) else ""
+            print(f"{lead}{type(self).__name__}: {finding}")
         if self.stop_on and _RANK[finding.severity] >= _RANK[self.stop_on]:
             if self.model is not None:
                 self.model.stop_training = True
         return True
+
+    def _prints(self, finding):
+        """Whether `verbose` asks for `finding` to be printed when found."""
+        return self.verbose == 2 or finding.severity != "info"
+
+    def _line_open(self, finding):
+        verbose = (self.params or {}).get("verbose", 0)
+        return (
+            verbose in (1, "auto")
+            and finding.epoch is not None
+            and not getattr(self, "_ending", False)
+        )
 
     def find(
         self,

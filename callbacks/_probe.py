@@ -21,10 +21,10 @@ True
 
 from __future__ import annotations
 
-import inspect
-
 import keras
 import numpy as np
+
+from callbacks._probe_data import _length, fit_arguments, take_sample  # noqa: F401
 
 _RELU = {"relu", "relu6"}
 _SATURATING = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0)}
@@ -57,69 +57,92 @@ def activation_kind(layer):
     return "other"
 
 
-def fit_arguments(model):
-    """Finds `x, y, val_x, val_y` of the running `model.fit` call, if any.
+NOT_BUILT = "the model is not built yet"
 
-    Keras passes no data to callbacks, so this reads the locals of the `fit`
-    frame on the call stack (the training arrays/datasets the user passed).
-    """
-    frame = inspect.currentframe()
+
+def _structure(model):
+    """The input structure of `model`'s own graph (a tensor, list or dict)."""
+    if isinstance(model, keras.Sequential):
+        inputs = model.inputs  # `model.input` would be the outer call's input
+        return inputs[0] if len(inputs) == 1 else inputs
+    inputs = model.inputs or None
+    if inputs is None:
+        raise ValueError("no inputs")
     try:
-        while frame is not None:
-            loc = frame.f_locals
-            if frame.f_code.co_name == "fit" and loc.get("self") is model:
-                return (
-                    loc.get("x"),
-                    loc.get("y"),
-                    loc.get("val_x"),
-                    loc.get("val_y"),
-                )
-            frame = frame.f_back
-    finally:
-        del frame
-    return None, None, None, None
+        return model.input
+    except (AttributeError, ValueError):
+        return inputs[0] if len(inputs) == 1 else inputs
 
 
-def _rows(a, index):
-    if isinstance(a, dict):
-        return {k: _rows(v, index) for k, v in a.items()}
-    if isinstance(a, (list, tuple)):
-        return type(a)(_rows(v, index) for v in a)
-    if isinstance(a, np.ndarray):
-        return a[index]
-    return np.asarray(keras.ops.convert_to_numpy(a))[index]
-
-
-def _length(a):
-    if isinstance(a, dict):
-        return _length(next(iter(a.values())))
-    if isinstance(a, (list, tuple)):
-        return _length(a[0])
-    return int(a.shape[0])
-
-
-def take_sample(x, y, size):
-    """Returns up to `size` evenly spaced samples `(x, y)` of x/y, or None."""
-    if x is None:
+def _nested_input(layer):
+    """The (single) tensor a nested model was first called on, or None."""
+    try:  # `Model.input` is its own graph's input: ask the operation
+        value = keras.Operation.input.fget(layer)
+    except (AttributeError, ValueError, IndexError, TypeError):
         return None
-    if hasattr(x, "take") and hasattr(x, "element_spec"):  # tf.data.Dataset
-        for batch in x.take(1):
-            bx, by = (batch[0], batch[1]) if isinstance(batch, tuple) else (batch, None)
-            return take_sample(bx, by, size)
-        return None
-    if hasattr(x, "__getitem__") and hasattr(x, "on_epoch_end"):  # PyDataset
-        batch = x[0]
-        bx, by = (batch[0], batch[1]) if isinstance(batch, tuple) else (batch, None)
-        return take_sample(bx, by, size)
-    try:
-        n = _length(x)
-    except (AttributeError, TypeError, IndexError, StopIteration):
-        return None
-    index = np.unique(np.linspace(0, n - 1, min(n, size)).astype(int))
-    return _rows(x, index), (None if y is None else _rows(y, index))
+    return value if hasattr(value, "shape") else None
 
 
-def _forward(probe_model):
+class _Stage:
+    """One model's probe: its watched activations, then nested stages fed by
+    the tensors that flow into its nested models."""
+
+    def __init__(self, model, taken, top=True):
+        inputs = _structure(model)
+        # a nested model's outputs are hidden activations of the outer one
+        final = {id(t) for t in keras.tree.flatten(model.outputs)} if top else ()
+        tensors, self.layers, feeds, nested = [], [], [], []
+        for layer in model.layers:
+            if isinstance(layer, keras.Model) and layer.layers:
+                feed = _nested_input(layer)
+                if feed is not None and layer.built:
+                    feeds.append(feed)
+                    nested.append(layer)
+                continue
+            kind = activation_kind(layer)
+            if kind is None or kind == "other":
+                continue
+            try:
+                out = layer.output
+            except (AttributeError, ValueError):
+                continue
+            if id(out) in final or not hasattr(out, "shape") or len(out.shape) < 2:
+                continue
+            name = layer.name
+            if name in taken:  # the same name in two nested models
+                name = f"{model.name}/{name}"
+            taken.add(name)
+            tensors.append(out)
+            self.layers.append((name, kind))
+        self.children = []
+        kept = []
+        for feed, layer in zip(feeds, nested):
+            try:
+                child = _Stage(layer, taken, top=False)
+            except (AttributeError, ValueError, TypeError):
+                continue
+            if child.all_layers():
+                self.children.append(child)
+                kept.append(feed)
+        self.count = len(tensors)
+        outputs = tensors + kept
+        self.model = keras.Model(inputs, outputs) if outputs else None
+
+    def all_layers(self):
+        return self.layers + [lay for c in self.children for lay in c.all_layers()]
+
+    def __call__(self, x):
+        if self.model is None:
+            return []
+        outs = self.model(x, training=False)
+        outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+        acts = outs[: self.count]
+        for child, feed in zip(self.children, outs[self.count :]):
+            acts.extend(child(feed))
+        return acts
+
+
+def _forward(stage, weights):
     """`x -> (activations, all weights finite)`, one inference pass.
 
     The finiteness flag is needed because a traced ReLU may turn NaN into 0:
@@ -127,22 +150,24 @@ def _forward(probe_model):
     """
 
     def fn(x):
-        outs = probe_model(x, training=False)
-        flags = [keras.ops.all(keras.ops.isfinite(w)) for w in probe_model.weights]
+        outs = stage(x)
+        flags = [keras.ops.all(keras.ops.isfinite(w)) for w in weights]
         return outs, keras.ops.all(keras.ops.stack(flags)) if flags else True
 
     return fn
 
 
-def _compiled(probe_model, x):
-    """Returns a no-argument function computing `_forward(probe_model)(x)`.
+def _compiled(stage, weights, x):
+    """Returns a no-argument function computing `_forward(stage)(x)`.
 
     On TensorFlow the call is traced once into a `tf.function` on a constant
     copy of `x`: tracing costs ~50 ms once per `fit`, and each epoch's call
     then takes a third of the eager time (5 vs 15 ms for 1,024 samples of a
-    784-256-256 MLP on 2 CPU cores). Other backends call the model eagerly.
+    784-256-256 MLP on 2 CPU cores). The trace runs with TensorFlow's logger
+    at ERROR: one trace per `fit` is expected, and its "retracing" warning in
+    a k-fold loop of fits would be noise. Other backends call eagerly.
     """
-    forward = _forward(probe_model)
+    forward = _forward(stage, weights)
 
     def eager():
         return forward(x)
@@ -153,20 +178,35 @@ def _compiled(probe_model, x):
 
     inputs = keras.tree.map_structure(tf.constant, x)
     traced = tf.function(forward)
-    state = {"fn": lambda: traced(inputs)}
+    state = {"fn": None}
 
     def call():
-        try:
+        if state["fn"] is not None:
             return state["fn"]()
+        logger = tf.get_logger()
+        level = logger.level
+        logger.setLevel("ERROR")
+        try:
+            out = traced(inputs)
+            state["fn"] = lambda: traced(inputs)
         except (TypeError, ValueError, NotImplementedError):
             state["fn"] = eager  # a layer that cannot be traced: stay eager
-            return eager()
+            out = eager()
+        finally:
+            logger.setLevel(level)
+        return out
 
     return call
 
 
 class Probe:
     """A fixed probe sample plus a model returning hidden activations.
+
+    Watches the ReLU/tanh/sigmoid layers of the model and of the models
+    nested in it (a Sequential or Functional block, a `keras.applications`
+    base). A model built by its first batch (a Sequential without
+    `keras.Input`) cannot be probed before training: `build` then returns
+    `NOT_BUILT`, and is called again once the model is built.
 
     Args:
         model: The model being trained.
@@ -179,47 +219,39 @@ class Probe:
         self.x = x
         self.y = y
         self.layers = []  # (name, kind) of each watched layer, in order
-        self._probe_model = None
+        self._stage = None
         self._call = None
+        self._reason = None
         self.weights_finite = True  # as of the last `activations` call
         self._cache = (None, None)
 
     def build(self):
         """Builds the probe model; returns None or the reason it is impossible."""
+        if self._call is not None or self._reason not in (None, NOT_BUILT):
+            return self._reason
         model = self.model
+        if not model.built:
+            self._reason = NOT_BUILT
+            return self._reason
         try:
-            inputs = model.inputs or None
-            outputs = {id(t) for t in keras.tree.flatten(model.outputs)}
-        except (AttributeError, ValueError):
-            inputs = None
-        if inputs is not None:
-            try:  # the structure the user feeds (a dict, a list, one tensor)
-                inputs = model.input
-            except (AttributeError, ValueError):
-                inputs = inputs[0] if len(inputs) == 1 else inputs
-        if inputs is None:
-            return "its layers' outputs cannot be reached (subclassed model?)"
-        tensors, layers = [], []
-        for layer in model.layers:
-            kind = activation_kind(layer)
-            if kind is None or kind == "other":
-                continue
-            try:
-                out = layer.output
-            except (AttributeError, ValueError):
-                continue
-            if id(out) in outputs or not hasattr(out, "shape") or len(out.shape) < 2:
-                continue
-            tensors.append(out)
-            layers.append((layer.name, kind))
-        if not tensors:
-            return "it has no hidden ReLU/tanh/sigmoid activations to watch"
-        try:
-            self._probe_model = keras.Model(inputs, tensors)
-        except (ValueError, TypeError) as exc:
-            return f"a probe model could not be built ({exc})"
-        self.layers = layers
-        self._call = _compiled(self._probe_model, self.x)
+            stage = _Stage(model, set())
+        except (AttributeError, ValueError) as exc:
+            if "input" in str(exc).lower() or isinstance(exc, AttributeError):
+                reason = "its layers' outputs cannot be reached (subclassed model?)"
+            else:
+                reason = f"a probe model could not be built ({exc})"
+            self._reason = reason
+            return reason
+        except TypeError as exc:
+            self._reason = f"a probe model could not be built ({exc})"
+            return self._reason
+        self.layers = stage.all_layers()
+        if not self.layers:
+            self._reason = "it has no hidden ReLU/tanh/sigmoid activations to watch"
+            return self._reason
+        self._reason = None
+        self._stage = stage
+        self._call = _compiled(stage, model.weights, self.x)
         return None
 
     def activations(self, key):
@@ -260,7 +292,8 @@ def make_probe(model, probe_data, probe_size, build=True):
     if sample is None:
         return None, (
             "no probe data was given and none could be read from `fit` "
-            "(a Python generator cannot be rewound)"
+            "without changing the run (a Python generator cannot be rewound, "
+            "a tf.data pipeline with variables or Python code cannot be copied)"
         )
     probe = Probe(model, sample[0], sample[1])
     return probe, (probe.build() if build else None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
-from callbacks._probe import make_probe
+from callbacks._probe import NOT_BUILT, make_probe
 
 
 class ProbeMonitor(MonitorBase):
@@ -45,6 +45,7 @@ class ProbeMonitor(MonitorBase):
         super().reset()
         self.probe = None
         self._broken = False
+        self._pending = False
 
     def on_train_begin(self, logs=None):
         self.reset()
@@ -54,6 +55,14 @@ class ProbeMonitor(MonitorBase):
             self.probe, reason = make_probe(
                 self.model, self.probe_data, self.probe_size
             )
+        if reason == NOT_BUILT:  # built by its first batch: watch from epoch 0
+            self._pending = True
+            return
+        self._skip(reason)
+        if reason is None:
+            self._run(None, None)
+
+    def _skip(self, reason):
         if reason is not None:
             self.probe = None
             self.find(
@@ -65,10 +74,12 @@ class ProbeMonitor(MonitorBase):
                 suggestion="Build the model with the Functional or Sequential "
                 "API (or pass `probe_data`) to get activation checks.",
             )
-            return
-        self._run(None, None)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._pending:
+            self._pending = False
+            reason = self.probe.build()
+            self._skip(reason)
         if self.probe is not None and not self._broken:
             self._run(epoch, logs)
 

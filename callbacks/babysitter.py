@@ -17,7 +17,7 @@ Example:
 ...                     callbacks=[sitter, keras.callbacks.CSVLogger(log)])
 >>> "dead_fraction" in history.history
 True
->>> [f.check for f in sitter.findings if f.severity != "info"]
+>>> [f.check for f in sitter.findings if f.severity == "error"]
 []
 """
 
@@ -27,7 +27,7 @@ import dataclasses
 
 import numpy as np
 
-from callbacks._base import MonitorBase, check_positive
+from callbacks._base import MonitorBase, check_choice, check_positive
 from callbacks._head import head_findings, loss_kind, prior_loss
 from callbacks._logs import accuracy_key, chance_accuracy, number_of_classes
 from callbacks._probe import make_probe
@@ -92,12 +92,21 @@ class Babysitter(MonitorBase):
     the loss or weights are NaN, the activation, gradient and update checks
     stop (a NaN network is not a dead one).
 
-    Per-epoch figures go into the epoch `logs` (`dead_fraction`,
-    `dead_fraction/<layer>`, `saturated_fraction`, `activation_std/<layer>`,
-    `grad_rms/<layer>`, `gradient_ratio`, `update_ratio`,
-    `update_ratio/<layer>`, `generalization_gap`), so `History` records them;
-    put `Babysitter` BEFORE `CSVLogger`, `TensorBoard` or `EarlyStopping` in
-    the callbacks list so they see the keys too.
+    Every per-epoch figure is kept in `figures` (a dict of lists, one value
+    per epoch, like `History.history`). The summary figures go into the epoch
+    `logs` (`dead_fraction`, `saturated_fraction`, `gradient_ratio`,
+    `update_ratio`, `generalization_gap`), so `History` records them; the
+    per-layer ones (`dead_fraction/<layer>`, `saturated_fraction/<layer>`,
+    `activation_std/<layer>`, `grad_rms/<layer>`, `update_ratio/<layer>`) too
+    with `log_layers=True`, or by default when `fit(verbose=0)` prints no
+    progress bar they would crowd. Put `Babysitter` BEFORE `CSVLogger`,
+    `TensorBoard` or `EarlyStopping` in the callbacks list so they see the
+    keys too.
+
+    The Babysitter never changes the run: the loss and weights are
+    bit-identical to the same seeded fit without it, whatever the input (the
+    probe reads arrays without shuffling them, a state-free copy of a
+    `tf.data.Dataset`, a `PyDataset` by index, never a Python generator).
 
     Args:
         probe_data: Inputs, or an `(x, y)` tuple (labels enable the gradient
@@ -109,11 +118,17 @@ class Babysitter(MonitorBase):
         stop_on: `None`, `"error"` or `"warning"`: set
             `model.stop_training = True` at the first finding that severe.
             Defaults to `None`.
-        verbose: 0 silent, 1 prints warnings/errors once, 2 also info.
+        verbose: 0 silent; 1 prints each error when found and the diagnosis
+            once, at the end of training; 2 prints every finding when found.
             Defaults to `1`.
         probe_size: Most samples in the probe. Defaults to `1024`.
         update_samples: Batches per epoch on which update ratios are measured.
             Defaults to `2`.
+        log_layers: `True` writes the per-layer figures into the epoch `logs`
+            too (so `History`, `CSVLogger` and `TensorBoard` get them),
+            `False` only the summary figures, `"auto"` the per-layer ones
+            only when `fit(verbose=0)` shows no progress bar. Every figure is
+            in `figures` either way. Defaults to `"auto"`.
 
     Raises:
         ValueError: If `checks` names an unknown check, or another argument
@@ -129,8 +144,10 @@ class Babysitter(MonitorBase):
         verbose=1,
         probe_size=1024,
         update_samples=2,
+        log_layers="auto",
     ):
         super().__init__(verbose=verbose, stop_on=stop_on)
+        check_choice("log_layers", log_layers, (True, False, "auto"))
         if checks != "all":
             if isinstance(checks, str) or not all(isinstance(c, str) for c in checks):
                 raise TypeError(
@@ -150,6 +167,8 @@ class Babysitter(MonitorBase):
         self.checks = checks
         self.probe_size = probe_size
         self.update_samples = update_samples
+        self.log_layers = log_layers
+        self.figures = {}
         self.monitors = []
         self._batch_monitors = []
 
@@ -160,6 +179,7 @@ class Babysitter(MonitorBase):
             checks=self.checks,
             probe_size=self.probe_size,
             update_samples=self.update_samples,
+            log_layers=self.log_layers,
         )
         return config
 
@@ -171,24 +191,12 @@ class Babysitter(MonitorBase):
             return False
         if self._dropped(finding):
             return False
-        finding = self._graded(finding)
-        if self.verbose == 1 and finding.severity == "warning":
-            # verbose=1 prints errors as they happen and the diagnosis at the
-            # end; warnings reach the user there, graded by the outcome.
-            key = (finding.check, finding.layer, finding.severity)
-            if key in self._seen:
-                return False
-            self._seen.add(key)
-            self.findings.append(finding)
-            self._maybe_stop(finding)
-            return True
-        return super().emit(finding)
+        return super().emit(self._graded(finding))
 
-    def _maybe_stop(self, finding):
-        rank = {"info": 0, "warning": 1, "error": 2}
-        if self.stop_on and rank[finding.severity] >= rank[self.stop_on]:
-            if self.model is not None:
-                self.model.stop_training = True
+    def _prints(self, finding):
+        # verbose=1 prints errors as they happen and the diagnosis at the
+        # end; warnings reach the user there, graded by the outcome.
+        return self.verbose == 2 or finding.severity == "error"
 
     def _dropped(self, finding):
         # Tiny updates in a dead, blown-up or architecturally frozen network
@@ -278,6 +286,16 @@ class Babysitter(MonitorBase):
         }
         return [made[cls]() for cls in _ORDER if cls in wanted]
 
+    def reset(self):
+        super().reset()
+        self.figures = {}
+        self._ending = False
+
+    def _layers_in_logs(self):
+        if self.log_layers == "auto":
+            return (self.params or {}).get("verbose", 1) == 0
+        return self.log_layers
+
     def on_train_begin(self, logs=None):
         self.reset()
         self.monitors = self._build_monitors()
@@ -344,14 +362,33 @@ class Babysitter(MonitorBase):
         self._last_epoch = epoch
         if self._nan():
             self._batch_monitors = []  # a NaN network needs no more sampling
+        logs = {} if logs is None else logs
+        scratch = dict(logs)  # the monitors read logs and add their figures
         for monitor in self.monitors:
             if self._nan() and not isinstance(
                 monitor, (LossWatch, GeneralizationWatch)
             ):
                 continue
-            monitor.on_epoch_end(epoch, logs)
+            monitor.on_epoch_end(epoch, scratch)
+        self._record({k: v for k, v in scratch.items() if k not in logs})
+        layers = self._layers_in_logs()
+        for key, values in self.figures.items():
+            if layers or "/" not in key:
+                logs[key] = values[-1]
+
+    def _record(self, new):
+        # One value per epoch for every figure (NaN before it was measured or
+        # on epochs it is not), so History and CSVLogger columns line up.
+        done = len(next(iter(self.figures.values()), []))  # epochs so far
+        for key in new:
+            self.figures.setdefault(key, [float("nan")] * done)
+        for key, values in self.figures.items():
+            values.append(float(new.get(key, float("nan"))))
 
     def on_train_end(self, logs=None):
+        self._ending = True
+        for monitor in self.monitors:
+            monitor._ending = True
         for monitor in self.monitors:
             monitor.on_train_end(logs)
         self._regrade()

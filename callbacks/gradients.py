@@ -22,38 +22,9 @@ import keras
 import numpy as np
 
 from callbacks._base import check_positive
+from callbacks._gradient_fn import gradient_function
 from callbacks._probe import make_probe
 from callbacks._probe_monitor import ProbeMonitor
-from callbacks.update_ratio import kernel_layers
-
-
-def _gradient_function(model):
-    """Returns `fn(x, y) -> {layer: RMS of the loss gradient of its kernel}`.
-
-    TensorFlow only: `tf.GradientTape` around a training-mode `stateless_call`
-    (which leaves the BatchNormalization moving statistics untouched). Run
-    eagerly: tracing a `tf.function` would cost more than the few calls made.
-    """
-    import tensorflow as tf  # only on the TensorFlow backend
-
-    trainable = model.trainable_variables
-    wanted = {id(k): n for n, k in kernel_layers(model)}
-    picks = [(i, wanted[id(v)]) for i, v in enumerate(trainable) if id(v) in wanted]
-
-    def fn(x, y):
-        values = [tf.convert_to_tensor(v.value) for v in trainable]
-        fixed = [v.value for v in model.non_trainable_variables]
-        with tf.GradientTape() as tape:
-            tape.watch(values)
-            y_pred, _ = model.stateless_call(values, fixed, x, training=True)
-            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
-        grads = tape.gradient(loss, [values[i] for i, _ in picks])
-        return {
-            name: 0.0 if g is None else float(tf.sqrt(tf.reduce_mean(tf.square(g))))
-            for (_, name), g in zip(picks, grads)
-        }
-
-    return fn
 
 
 class GradientMonitor(ProbeMonitor):
@@ -64,8 +35,10 @@ class GradientMonitor(ProbeMonitor):
     learn; gradients that grow that much mean they blow up. Measured before
     training and after epochs 0, 1, 3, 7, 15, ... (these problems show early;
     a rare check keeps the cost negligible) on up to `batch_size` probe
-    samples (with labels), using the backend's autodiff: `tf.GradientTape` on
-    TensorFlow. On another backend the check is skipped with one info finding.
+    samples (with labels), using the backend's own autodiff (`tf.GradientTape`,
+    `jax.grad`, `torch.autograd`) on a stateless training-mode pass that
+    leaves the model untouched. A model built by its first batch is measured
+    from the end of epoch 0.
 
     Writes `grad_rms/<layer>` and `gradient_ratio` (first kernel's gradient
     RMS / last kernel's) to `logs`; NaN on the epochs that are not measured,
@@ -115,31 +88,34 @@ class GradientMonitor(ProbeMonitor):
 
     def on_train_begin(self, logs=None):
         self.reset()
-        if keras.backend.backend() != "tensorflow":
-            reason = f"the {keras.backend.backend()} backend is not supported yet"
+        if self._shared_probe is not None:
+            probe = self._shared_probe[0]
         else:
-            if self._shared_probe is not None:
-                probe = self._shared_probe[0]
-            else:
-                probe, _ = make_probe(
-                    self.model, self.probe_data, self.batch_size, build=False
-                )
-            if probe is None:
-                reason = "no probe data was given and none could be read from fit"
-            elif probe.y is None:
-                reason = "the probe has no labels (pass `probe_data=(x, y)`)"
-            else:
-                self.probe = probe
+            probe, _ = make_probe(
+                self.model, self.probe_data, self.batch_size, build=False
+            )
+        if probe is None:
+            reason = "no probe data was given and none could be read from fit"
+        elif probe.y is None:
+            reason = "the probe has no labels (pass `probe_data=(x, y)`)"
+        else:
+            self.probe = probe
+            if self.model.built:
                 self._run(None, None)
-                return
+            return
         self.find(
             "gradient_checks_skipped",
             None,
             "info",
             message=f"GradientMonitor skips the gradient checks: {reason}.",
-            suggestion="Use the TensorFlow backend and give labelled probe "
-            "data to get gradient checks.",
+            suggestion="Give labelled probe data (`probe_data=(x, y)`) to get "
+            "gradient checks.",
         )
+
+    def on_epoch_end(self, epoch, logs=None):
+        # A model built by its first batch is measured from epoch 0 on.
+        if self.probe is not None and not self._broken:
+            self._run(epoch, logs)
 
     def _run(self, epoch, logs):
         # Before training, then after epochs 0, 1, 3, 7, 15, ... (epoch + 1 a
@@ -154,7 +130,7 @@ class GradientMonitor(ProbeMonitor):
         y = keras.tree.map_structure(lambda a: a[:n], self.probe.y)
         try:
             if self._fn is None:
-                self._fn = _gradient_function(self.model)
+                self._fn = gradient_function(self.model)
             rms = self._fn(x, y)
         except (ValueError, TypeError, NotImplementedError, AttributeError) as exc:
             self._broken = True

@@ -26,6 +26,7 @@ from callbacks._logs import (
     heavy_dropout,
     learning_rate,
 )
+from callbacks._state import raw_model, snapshot
 
 _LOWER_LR = "Lower the learning rate (try 3-10x smaller)"
 _CHUNKS = 8
@@ -89,7 +90,7 @@ class LossWatch(MonitorBase):
 
     # ---- within-epoch loss: the running mean read at a few batches ---------
     def _tracker(self):
-        for metric in getattr(self.model, "metrics", None) or []:
+        for metric in getattr(raw_model(self), "metrics", None) or []:
             if metric.name == "loss":
                 return metric
         return None
@@ -107,15 +108,26 @@ class LossWatch(MonitorBase):
     def on_train_batch_begin(self, batch, logs=None):
         if self._points and batch >= self._points[0]:
             self._points = [p for p in self._points if p > batch]
-            mean = float(keras.ops.convert_to_numpy(self._tracker().result()))
-            self._marks.append((batch, mean))
+            # A copy of the running mean's state, read at the end of the epoch
+            # (no JAX state sync, no wait for the step in flight).
+            tracker = self._tracker()
+            self._marks.append((batch, snapshot(raw_model(self), tracker.variables)))
+
+    def _mean(self, values):
+        tracker = self._tracker()
+        if [v.name for v in tracker.variables] == ["total", "count"]:
+            total, count = (float(keras.ops.convert_to_numpy(v)) for v in values)
+            return total / count if count else 0.0
+        return float(keras.ops.convert_to_numpy(tracker.stateless_result(values)))
 
     def _chunks(self, loss):
         # Mean loss of each chunk of batches, from the running epoch mean.
         steps = (self.params or {}).get("steps") or 0
-        if len(self._marks) < 4 or not steps:
+        marks = self._marks
+        if len(marks) < 4 or not steps:
             return None
-        marks = self._marks + [(steps, loss)]
+        marks = [(b, m if isinstance(m, float) else self._mean(m)) for b, m in marks]
+        marks += [(steps, loss)]
         return [
             (b2 * m2 - b1 * m1) / (b2 - b1)
             for (b1, m1), (b2, m2) in zip(marks[:-1], marks[1:])
@@ -126,7 +138,10 @@ class LossWatch(MonitorBase):
         if self.model is None:
             return True
         # Once per epoch: one copy of each weight, cheaper than device ops.
-        return all(np.isfinite(v.numpy()).all() for v in self.model.trainable_weights)
+        return all(
+            np.isfinite(keras.ops.convert_to_numpy(v)).all()
+            for v in self.model.trainable_weights
+        )
 
     def _penalty(self):
         """The model's regularization losses now (once per epoch), or 0."""

@@ -17,10 +17,12 @@ Example:
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
 from callbacks._logs import ADAPTIVE, learning_rate
+from callbacks._state import raw_model, snapshot
 
 # Steps before a ratio is judged: an output kernel started tiny (at the class
 # priors) has huge relative updates for its first steps, however many epochs
@@ -95,6 +97,7 @@ class UpdateRatioMonitor(MonitorBase):
         self._steps_done = 0
         self._last_batch = -1
         self._start_rate = None
+        self._pending = []
 
     def on_epoch_begin(self, epoch, logs=None):
         if epoch == 0:
@@ -104,6 +107,7 @@ class UpdateRatioMonitor(MonitorBase):
         self._targets = sorted(set(int(min(p, steps - 1)) for p in picks))
         self._ratios = {}
         self._snap = None
+        self._pending = []
 
     def on_train_batch_begin(self, batch, logs=None):
         self._last_batch = batch
@@ -114,32 +118,38 @@ class UpdateRatioMonitor(MonitorBase):
         if self._targets and batch >= self._targets[0]:
             while self._targets and batch >= self._targets[0]:
                 self._targets.pop(0)
-            self._snap = (
-                batch,
-                [
-                    (n, np.array(k.numpy(), copy=True))
-                    for n, k in kernel_layers(self.model)
-                ],
-            )
+            self._snap = (batch, self._kernels())
+
+    def _kernels(self):
+        # Device copies, read without a JAX state sync and turned into numpy
+        # at the end of the epoch (see `callbacks._state`).
+        model = raw_model(self)
+        pairs = list(kernel_layers(model))
+        return [n for n, _ in pairs], snapshot(model, [k for _, k in pairs])
 
     def _measure(self, batch):
         start, before = self._snap
         self._snap = None
-        steps = max(1, batch - start)
-        current = dict((n, k) for n, k in kernel_layers(self.model))
-        for name, old in before:
-            new = np.asarray(current[name].numpy())
-            norm = float(np.linalg.norm(old))
-            if norm == 0 or not np.isfinite(new).all():
-                continue
-            ratio = float(np.linalg.norm(new - old)) / norm / steps
-            self._ratios.setdefault(name, []).append(ratio)
+        self._pending.append((max(1, batch - start), before, self._kernels()))
+
+    def _ratios_of_epoch(self):
+        for steps, (names, old), (_, new) in self._pending:
+            for name, a, b in zip(names, old, new):
+                a = np.asarray(keras.ops.convert_to_numpy(a))
+                b = np.asarray(keras.ops.convert_to_numpy(b))
+                norm = float(np.linalg.norm(a))
+                if norm == 0 or not np.isfinite(b).all():
+                    continue
+                ratio = float(np.linalg.norm(b - a)) / norm / steps
+                self._ratios.setdefault(name, []).append(ratio)
+        self._pending = []
 
     def on_epoch_end(self, epoch, logs=None):
         steps = (self.params or {}).get("steps")
         if self._snap is not None:
             self._measure(steps or self._snap[0] + 1)
         self._steps_done += steps or self._last_batch + 1
+        self._ratios_of_epoch()
         medians = {n: float(np.median(r)) for n, r in self._ratios.items()}
         if not medians:
             return

@@ -167,10 +167,16 @@ def label_range(ctx):
             )
             if y.min() == 1 and y.max() == units:
                 problem += " (ids start at 1: subtract 1)"
-        elif len(np.unique(y)) < units:
+        fix = "Encode labels as 0..C-1 (sklearn.preprocessing.LabelEncoder)."
+        if problem is None and len(np.unique(y)) < units:
             sev = "warning"
             problem = f"only {len(np.unique(y))} of {units} classes occur in training"
-        fix = "Encode labels as 0..C-1 (sklearn.preprocessing.LabelEncoder)."
+            # the usual cause: data sorted by label, split by position
+            fix = (
+                "Shuffle the rows before splitting: validation_split takes the "
+                "last rows, so data sorted by label leaves some classes out of "
+                "training (sklearn's train_test_split(stratify=y) keeps them all)."
+            )
     elif kind == "one_hot":
         if _multi_hot(y):
             return []  # multi-hot targets: output_activation says what to use

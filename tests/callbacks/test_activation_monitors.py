@@ -170,6 +170,8 @@ def test_docstring_examples_run():
         "callbacks._base",
         "callbacks._logs",
         "callbacks._probe",
+        "callbacks._probe_data",
+        "callbacks._gradient_fn",
         "callbacks.activation_stats",
         "callbacks.babysitter",
         "callbacks.dead_units",

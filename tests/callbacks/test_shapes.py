@@ -1,0 +1,366 @@
+"""The Babysitter dropped into the program shapes of a Keras project (issue 15).
+
+Each shape runs on the backend of the session (`KERAS_BACKEND`): no crash,
+its figures in History with one value per epoch, and the loss and weights
+bit-identical to the same seeded fit without the callback.
+"""
+
+import math
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from callbacks import Babysitter
+from tests.callbacks._models import blobs
+
+BACKEND = keras.backend.backend()
+
+
+def _tf():
+    return pytest.importorskip("tensorflow")
+
+
+def mlp(with_input=True, d=8):
+    layers = [keras.Input((d,))] if with_input else []
+    layers += [
+        keras.layers.Dense(16, activation="relu", name="hidden_0"),
+        keras.layers.Dense(16, activation="relu", name="hidden_1"),
+        keras.layers.Dense(2, activation="softmax", name="out"),
+    ]
+    return keras.Sequential(layers)
+
+
+def nested_functional():
+    inner_in = keras.Input((8,))
+    h = keras.layers.Dense(16, activation="relu", name="inner_0")(inner_in)
+    h = keras.layers.Dense(16, activation="relu", name="inner_1")(h)
+    block = keras.Model(inner_in, h, name="block")
+    inp = keras.Input((8,))
+    x = keras.layers.Dense(8, activation="tanh", name="outer_0")(inp)
+    seq = keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(8, activation="relu", name="seq_0")],
+        name="seq",
+    )
+    x = block(seq(x))
+    return keras.Model(inp, keras.layers.Dense(2, activation="softmax")(x))
+
+
+def with_dropout_and_bn():
+    inp = keras.Input((8,))
+    x = keras.layers.Dense(16, name="dense_in")(inp)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.ReLU(name="relu")(x)
+    x = keras.layers.Dropout(0.3)(x)
+    return keras.Model(inp, keras.layers.Dense(2, activation="softmax")(x))
+
+
+class Rows(keras.utils.PyDataset):
+    """A PyDataset whose batches draw on numpy's global random state."""
+
+    def __init__(self, x, y, batch=32):
+        super().__init__()
+        self.x, self.y, self.batch = x, y, batch
+
+    def __len__(self):
+        return math.ceil(len(self.x) / self.batch)
+
+    def __getitem__(self, i):
+        rows = slice(i * self.batch, (i + 1) * self.batch)
+        noise = np.random.normal(0.0, 0.01, self.x[rows].shape).astype("float32")
+        return self.x[rows] + noise, self.y[rows]
+
+
+def _generator(x, y, batch=32):
+    rng = np.random.default_rng(1)
+    while True:
+        for i in rng.permutation(len(x) // batch):
+            rows = slice(i * batch, (i + 1) * batch)
+            yield x[rows], y[rows]
+
+
+def _fit(build, data, with_sitter, epochs=2, **kw):
+    keras.utils.set_random_seed(0)
+    model = build()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    sitter = Babysitter(verbose=0) if with_sitter else None
+    history = model.fit(
+        **data(),
+        epochs=epochs,
+        verbose=0,
+        callbacks=[sitter] if sitter else [],
+        **kw,
+    )
+    weights = [np.asarray(keras.ops.convert_to_numpy(w)) for w in model.weights]
+    keras.backend.clear_session()
+    return history.history, weights, sitter
+
+
+def _same_run(build, data, **kw):
+    plain, plain_w, _ = _fit(build, data, False, **kw)
+    seen, seen_w, sitter = _fit(build, data, True, **kw)
+    assert plain["loss"] == seen["loss"]  # exact: bit-identical
+    assert len(plain_w) == len(seen_w)
+    for a, b in zip(plain_w, seen_w):
+        np.testing.assert_array_equal(a, b)
+    epochs = len(plain["loss"])
+    for key, values in seen.items():
+        assert len(values) == epochs, key
+    return seen, sitter
+
+
+X, Y = blobs(768)
+
+
+def arrays():
+    return dict(x=X, y=Y, batch_size=32, validation_split=0.25)
+
+
+def shuffled_dataset(repeat=False):
+    tf = _tf()
+
+    def data():
+        ds = tf.data.Dataset.from_tensor_slices((X, Y)).shuffle(768, seed=1)
+        ds = ds.batch(16)
+        if repeat:
+            return dict(x=ds.repeat(), steps_per_epoch=48)
+        return dict(x=ds)
+
+    return data
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_shuffled_tf_data_is_bit_identical_and_probed_with_1024_samples(repeat):
+    history, sitter = _same_run(mlp, shuffled_dataset(repeat))
+    assert "dead_fraction" in history and "gradient_ratio" in history
+    probe = sitter.monitors[1]._shared_probe[0]
+    # the whole (small) dataset, not one batch of 16 (1,024 once it repeats)
+    assert probe.x.shape == ((1024 if repeat else 768), 8)
+
+
+def test_py_dataset_with_random_batches_is_bit_identical_and_evenly_probed():
+    def data():
+        return dict(x=Rows(X, Y))
+
+    history, sitter = _same_run(mlp, data)
+    assert "dead_fraction/hidden_0" in history
+    assert sitter.monitors[1]._shared_probe[0].x.shape == (768, 8)
+
+
+def test_generator_is_never_touched_and_run_is_bit_identical():
+    def data():
+        return dict(x=_generator(X, Y), steps_per_epoch=12)
+
+    history, sitter = _same_run(mlp, data)
+    assert "loss" in history
+    skipped = [f for f in sitter.findings if f.check == "activation_checks_skipped"]
+    assert skipped and skipped[0].severity == "info"
+
+
+def test_generator_with_validation_arrays_probes_the_validation_data():
+    def data():
+        return dict(
+            x=_generator(X, Y), steps_per_epoch=12, validation_data=(X[:256], Y[:256])
+        )
+
+    history, _ = _same_run(mlp, data)
+    assert "dead_fraction" in history and "gradient_ratio" in history
+
+
+def test_arrays_with_dropout_and_batchnorm_are_bit_identical():
+    history, _ = _same_run(with_dropout_and_bn, arrays, epochs=3)
+    for key in ("dead_fraction", "gradient_ratio", "update_ratio"):
+        assert key in history, key
+
+
+def test_sequential_without_input_is_watched_from_the_first_epoch():
+    history, sitter = _same_run(lambda: mlp(with_input=False), arrays)
+    assert "dead_fraction" in history and "gradient_ratio" in history
+    assert not [f for f in sitter.findings if f.check.endswith("_skipped")]
+
+
+def test_nested_models_are_watched_inside():
+    history, sitter = _same_run(nested_functional, arrays)
+    watched = [name for name, _ in sitter.monitors[1]._shared_probe[0].layers]
+    assert watched == ["outer_0", "seq_0", "inner_0", "inner_1"]
+    assert "dead_fraction/inner_1" in history
+
+
+def test_progress_line_keeps_only_summary_figures_unless_asked(capsys):
+    x, y = blobs()
+    for log_layers in (False, True):
+        keras.utils.set_random_seed(0)
+        model = mlp()
+        model.compile("adam", "sparse_categorical_crossentropy")
+        sitter = Babysitter(verbose=0, log_layers=log_layers)
+        history = model.fit(x, y, epochs=1, verbose=2, callbacks=[sitter])
+        line = capsys.readouterr().out
+        assert ("dead_fraction/hidden_0" in line) is log_layers
+        assert ("dead_fraction/hidden_0" in history.history) is log_layers
+        assert "dead_fraction" in history.history
+        assert len(sitter.figures["dead_fraction/hidden_0"]) == 1
+
+
+def test_findings_start_on_a_new_line_under_a_progress_bar(capsys):
+    x, y = blobs()
+    model = mlp()
+    model.layers[0].bias.assign(np.full((16,), -50.0, "float32"))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, verbose=1, callbacks=[Babysitter(verbose=1)])
+    out = capsys.readouterr().out
+    for line in out.splitlines():
+        if "Babysitter:" in line:
+            assert line.lstrip("\r\b ").startswith("Babysitter:"), line
+
+
+def test_nothing_is_printed_when_nothing_is_asked():
+    # A k-fold loop of fits, in a subprocess: TensorFlow's "retracing" warning
+    # goes to the process's stderr, out of pytest's reach.
+    code = (
+        "import numpy as np, keras\n"
+        "from callbacks import Babysitter\n"
+        "x = np.random.default_rng(0).normal(size=(256, 8)).astype('float32')\n"
+        "y = (x[:, 0] > 0).astype('int32')\n"
+        "for _ in range(6):\n"
+        "    m = keras.Sequential([keras.Input((8,)),"
+        " keras.layers.Dense(16, activation='relu'),"
+        " keras.layers.Dense(16, activation='relu'),"
+        " keras.layers.Dense(2, activation='softmax')])\n"
+        "    m.compile('adam', 'sparse_categorical_crossentropy')\n"
+        "    m.fit(x, y, epochs=1, verbose=0, callbacks=[Babysitter(verbose=0)])\n"
+    )
+    env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="2")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout == ""
+    assert "retracing" not in out.stderr
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_callbacks_import_no_tensorflow_on_other_backends(backend):
+    pytest.importorskip(backend)
+    code = (
+        "import sys, numpy as np, keras, callbacks\n"
+        "x = np.random.default_rng(0).normal(size=(64, 4)).astype('float32')\n"
+        "y = (x[:, 0] > 0).astype('int32')\n"
+        "m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, 'relu'),"
+        " keras.layers.Dense(2, activation='softmax')])\n"
+        "m.compile('adam', 'sparse_categorical_crossentropy')\n"
+        "m.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.Babysitter()])\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+# ---- more shapes: each runs bit-identical with its figures in History -------
+class Subclassed(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = keras.layers.Dense(16, activation="relu")
+        self.out = keras.layers.Dense(2, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+def two_inputs():
+    a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
+    h = keras.layers.Concatenate()([a, b])
+    h = keras.layers.Dense(16, activation="relu", name="hidden")(h)
+    out_1 = keras.layers.Dense(2, activation="softmax", name="cls")(h)
+    out_2 = keras.layers.Dense(1, name="reg")(h)
+    return keras.Model({"a": a, "b": b}, {"cls": out_1, "reg": out_2})
+
+
+def masked_lstm():
+    return keras.Sequential(
+        [
+            keras.Input((6, 4)),
+            keras.layers.Masking(0.0),
+            keras.layers.LSTM(8),
+            keras.layers.Dense(8, activation="relu", name="hidden"),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+
+
+def _compile(model, **kw):
+    model.compile("adam", "sparse_categorical_crossentropy", **kw)
+    return model
+
+
+SHAPES = {
+    "subclassed": (lambda: _compile(Subclassed()), lambda: dict(x=X, y=Y)),
+    "multi_input_output": (None, None),  # built in _fit_compiled
+    "lstm_masking": (
+        lambda: _compile(masked_lstm()),
+        lambda: dict(x=np.repeat(X[:, None, :4], 6, axis=1), y=Y),
+    ),
+    "class_and_sample_weights": (
+        lambda: _compile(mlp()),
+        lambda: dict(x=X, y=Y, sample_weight=np.linspace(0.5, 1.5, len(X))),
+    ),
+    "from_logits": (
+        lambda: mlp_logits(),
+        lambda: dict(x=X, y=Y, validation_data=(X[:128], Y[:128])),
+    ),
+}
+
+
+def mlp_logits():
+    model = keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(16, "relu"), keras.layers.Dense(2)]
+    )
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def _fit_compiled(name, with_sitter):
+    keras.utils.set_random_seed(0)
+    if name == "multi_input_output":
+        model = two_inputs()
+        model.compile("adam", {"cls": "sparse_categorical_crossentropy", "reg": "mse"})
+        data = dict(
+            x={"a": X[:, :4], "b": X[:, 4:]},
+            y={"cls": Y, "reg": X[:, :1]},
+        )
+    else:
+        model = SHAPES[name][0]()
+        data = SHAPES[name][1]()
+    sitter = Babysitter(verbose=0) if with_sitter else None
+    history = model.fit(
+        **data,
+        epochs=2,
+        batch_size=32,
+        verbose=0,
+        callbacks=[sitter] if sitter else [],
+    )
+    weights = [np.asarray(keras.ops.convert_to_numpy(w)) for w in model.weights]
+    keras.backend.clear_session()
+    return history.history, weights, sitter
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_more_shapes_run_bit_identical(name):
+    plain, plain_w, _ = _fit_compiled(name, False)
+    seen, seen_w, sitter = _fit_compiled(name, True)
+    assert plain["loss"] == seen["loss"]
+    for a, b in zip(plain_w, seen_w):
+        np.testing.assert_array_equal(a, b)
+    for key, values in seen.items():
+        assert len(values) == 2, key
+    skipped = {f.check for f in sitter.findings if f.check.endswith("_skipped")}
+    if name == "subclassed":
+        assert "activation_checks_skipped" in skipped
+    else:
+        assert "dead_fraction" in seen, sorted(seen)
