@@ -74,13 +74,30 @@ def _structure(model):
         return inputs[0] if len(inputs) == 1 else inputs
 
 
-def _nested_input(layer):
-    """The (single) tensor a nested model was first called on, or None."""
+def _nested_input(layer, inputs=None):
+    """The (single) tensor a nested model was called on in the graph that
+    starts at `inputs`, or None. A base model fine-tuned inside a new model
+    was first called in its pretraining model: that call's tensor belongs to
+    another graph, so each call (inbound node) is tried in turn."""
     try:  # `Model.input` is its own graph's input: ask the operation
-        value = keras.Operation.input.fget(layer)
+        first = keras.Operation.input.fget(layer)
     except (AttributeError, ValueError, IndexError, TypeError):
-        return None
-    return value if hasattr(value, "shape") else None
+        first = None
+    candidates = [first] + [
+        (getattr(node, "input_tensors", None) or [None])[0]
+        for node in getattr(layer, "_inbound_nodes", [])
+    ]
+    for value in candidates:
+        if value is None or not hasattr(value, "shape"):
+            continue
+        if inputs is None:
+            return value
+        try:
+            keras.Model(inputs, value)  # raises unless it is in this graph
+        except (ValueError, TypeError, AttributeError):
+            continue
+        return value
+    return None
 
 
 class _Stage:
@@ -94,7 +111,7 @@ class _Stage:
         tensors, self.layers, feeds, nested = [], [], [], []
         for layer in model.layers:
             if isinstance(layer, keras.Model) and layer.layers:
-                feed = _nested_input(layer)
+                feed = _nested_input(layer, inputs)
                 if feed is not None and layer.built:
                     feeds.append(feed)
                     nested.append(layer)

@@ -18,12 +18,27 @@ True
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
 from callbacks._logs import chance_accuracy
 from callbacks._probe import make_probe
+
+
+@contextlib.contextmanager
+def _own_random_state():
+    """On PyTorch an unseeded Dropout draws on torch's global generator, which
+    the run shares: fork it, so the training-mode pass changes nothing."""
+    if keras.backend.backend() != "torch":
+        yield
+        return
+    import torch
+
+    with torch.random.fork_rng():
+        yield
 
 
 def batchnorm_layers(model):
@@ -125,7 +140,8 @@ class BatchNormMonitor(MonitorBase):
         model = self.model
         trainable = [v.value for v in model.trainable_variables]
         fixed = [v.value for v in model.non_trainable_variables]
-        out, _ = model.stateless_call(trainable, fixed, self._x, training=training)
+        with _own_random_state():
+            out, _ = model.stateless_call(trainable, fixed, self._x, training=training)
         if isinstance(out, (list, tuple, dict)):
             out = keras.tree.flatten(out)[0]
         return np.asarray(keras.ops.convert_to_numpy(out), dtype="float64")

@@ -364,3 +364,25 @@ def test_more_shapes_run_bit_identical(name):
         assert "activation_checks_skipped" in skipped
     else:
         assert "dead_fraction" in seen, sorted(seen)
+
+
+def test_a_pretrained_base_reused_in_a_new_model_is_watched_inside():
+    # fine-tuning: the base was first called in its pretraining model, so its
+    # first call's tensors belong to another graph
+    x = np.random.default_rng(0).normal(size=(128, 8)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    inp = keras.Input((8,))
+    h = keras.layers.Dense(16, activation="relu", name="block1")(inp)
+    base = keras.Model(inp, keras.layers.Dense(8, activation="relu", name="block2")(h))
+    pre = keras.Sequential([base, keras.layers.Dense(2, activation="softmax")])
+    pre.compile("adam", "sparse_categorical_crossentropy")
+    pre.fit(x, y, epochs=1, verbose=0)
+    base.get_layer("block1").trainable = False
+    new_in = keras.Input((8,))
+    out = keras.layers.Dense(2, activation="softmax")(base(new_in))
+    model = keras.Model(new_in, out)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    sitter = Babysitter(verbose=0)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[sitter])
+    assert not [f for f in sitter.findings if f.check == "activation_checks_skipped"]
+    assert {"dead_fraction/block1", "dead_fraction/block2"} <= set(sitter.figures)
