@@ -2,8 +2,9 @@
 
 Private helpers shared by the activation and gradient monitors. The probe
 model is built once per `fit`, traced once into a `tf.function` on the
-TensorFlow backend and called directly (never through `predict`), so a probe
-of 1,024 samples costs well under 1 % of an epoch.
+TensorFlow backend after its first calls, and called directly (never
+through `predict`), so a probe of 1,024 samples costs well under 1 % of an
+epoch.
 
 Example:
 
@@ -174,15 +175,21 @@ def _forward(stage, weights):
     return fn
 
 
+_EAGER_CALLS = 3  # on TensorFlow, calls made eagerly before tracing
+
+
 def _compiled(stage, weights, x):
     """Returns a no-argument function computing `_forward(stage)(x)`.
 
-    On TensorFlow the call is traced once into a `tf.function` on a constant
-    copy of `x`: tracing costs ~50 ms once per `fit`, and each epoch's call
-    then takes a third of the eager time (5 vs 15 ms for 1,024 samples of a
-    784-256-256 MLP on 2 CPU cores). The trace runs with TensorFlow's logger
-    at ERROR: one trace per `fit` is expected, and its "retracing" warning in
-    a k-fold loop of fits would be noise. Other backends call eagerly.
+    On TensorFlow the first `_EAGER_CALLS` calls (before training and after
+    the first epochs) run eagerly, then the pass is traced once into a
+    `tf.function` on a constant copy of `x`: tracing costs ~50 ms, and each
+    later call takes a third of the eager time (5 vs 15 ms for 1,024 samples
+    of a 784-256-256 MLP on 2 CPU cores), so a short fit (a search trial, a
+    fold) never pays for a trace and a long one pays once. The trace runs with
+    TensorFlow's logger at ERROR: one trace per `fit` is expected, and its
+    "retracing" warning in a k-fold loop of fits would be noise. Other
+    backends call eagerly.
     """
     forward = _forward(stage, weights)
 
@@ -193,13 +200,16 @@ def _compiled(stage, weights, x):
         return eager
     import tensorflow as tf
 
-    inputs = keras.tree.map_structure(tf.constant, x)
-    traced = tf.function(forward)
-    state = {"fn": None}
+    state = {"fn": None, "calls": 0}
 
     def call():
         if state["fn"] is not None:
             return state["fn"]()
+        state["calls"] += 1
+        if state["calls"] <= _EAGER_CALLS:
+            return eager()
+        inputs = keras.tree.map_structure(tf.constant, x)
+        traced = tf.function(forward)
         logger = tf.get_logger()
         level = logger.level
         logger.setLevel("ERROR")

@@ -5,19 +5,18 @@ model during an epoch; `Callback.model` syncs all of it back on every access
 (and the next step fetches it again), about 10 ms each time. The few reads
 the monitors make mid-epoch (a running loss, a kernel snapshot) take the
 current values from the trainer's state instead, without a sync, and keep
-a device copy (`snapshot`) that is turned into numpy only at the end of the
-epoch: JAX dispatches steps asynchronously, and converting a value at once
+a device copy (`Reader.snapshot`) that is turned into numpy only at the end
+of the epoch: JAX dispatches steps asynchronously, and converting a value at once
 would wait for the step in flight. On the other backends the variables are
 current and are read directly.
 
 Example:
 
 >>> import keras
-import numpy as np
->>> from callbacks._state import current_values
+>>> from callbacks._state import Reader
 >>> layer = keras.layers.Dense(2)
 >>> layer.build((None, 3))
->>> [tuple(v.shape) for v in current_values(None, [layer.kernel])]
+>>> [tuple(v.shape) for v in Reader(None, [layer.kernel]).snapshot()]
 [(3, 2)]
 """
 
@@ -34,32 +33,41 @@ def raw_model(callback):
     return getattr(callback, "_model", None)
 
 
-def current_values(model, variables):
-    """Returns the current value of each of `variables` (tensors)."""
-    state = getattr(model, "_jax_state", None) if model is not None else None
-    if (
-        keras.backend.backend() != "jax"
-        or not state
-        or getattr(model, "_jax_state_synced", True)
-    ):
-        return [v.value for v in variables]
-    values = {}
-    for group in _GROUPS:
-        held = state.get(group)
-        if held:
-            values.update(zip((id(v) for v in getattr(model, group)), held))
-    return [values[id(v)] if id(v) in values else v.value for v in variables]
+class Reader:
+    """Copies chosen variables mid-epoch, without a JAX state sync or wait.
 
-
-def snapshot(model, variables):
-    """Copies of the current values of `variables`, without waiting on JAX.
-
-    Turn them into numpy with `keras.ops.convert_to_numpy` later (the end of
-    the epoch); on TensorFlow and PyTorch they are numpy already.
+    Built at the start of an epoch (when the model holds its state): it
+    finds once where each variable sits in the JAX trainer's state, so each
+    read is a lookup and a device copy, not a walk over the model's layers
+    (about 3 ms a read on a small MLP). Turn the copies into numpy with
+    `keras.ops.convert_to_numpy` at the end of the epoch; on TensorFlow and
+    PyTorch they are numpy copies already.
     """
-    values = current_values(model, variables)
-    if keras.backend.backend() == "jax":
+
+    def __init__(self, model, variables):
+        self.model = model
+        self.variables = list(variables)
+        self._where = None
+        if keras.backend.backend() == "jax" and model is not None:
+            found = {}
+            for group in _GROUPS:
+                for i, v in enumerate(getattr(model, group, None) or []):
+                    found.setdefault(id(v), (group, i))
+            self._where = [found.get(id(v)) for v in self.variables]
+
+    def snapshot(self):
+        """Copies of the variables' current values."""
+        if self._where is None:
+            return [
+                np.array(keras.ops.convert_to_numpy(v.value), copy=True)
+                for v in self.variables
+            ]
         import jax.numpy as jnp  # only on the JAX backend
 
+        state = getattr(self.model, "_jax_state", None)
+        synced = getattr(self.model, "_jax_state_synced", True)
+        values = []
+        for v, where in zip(self.variables, self._where):
+            held = None if synced or not state or where is None else state.get(where[0])
+            values.append(v.value if held is None else held[where[1]])
         return [jnp.array(v, copy=True) for v in values]  # before donation
-    return [np.array(keras.ops.convert_to_numpy(v), copy=True) for v in values]

@@ -26,7 +26,7 @@ from callbacks._logs import (
     heavy_dropout,
     learning_rate,
 )
-from callbacks._state import raw_model, snapshot
+from callbacks._state import Reader, raw_model
 
 _LOWER_LR = "Lower the learning rate (try 3-10x smaller)"
 _CHUNKS = 8
@@ -101,17 +101,18 @@ class LossWatch(MonitorBase):
         steps = (self.params or {}).get("steps") or 0
         self._marks = [(0, 0.0)]
         self._points = []
-        if steps >= 4 * _CHUNKS and self._tracker() is not None:
+        tracker = self._tracker()
+        if steps >= 4 * _CHUNKS and tracker is not None:
             picks = np.linspace(0, steps, _CHUNKS + 1)[1:-1]
             self._points = sorted({int(p) for p in picks})
+            self._reader = Reader(raw_model(self), tracker.variables)
 
     def on_train_batch_begin(self, batch, logs=None):
         if self._points and batch >= self._points[0]:
             self._points = [p for p in self._points if p > batch]
             # A copy of the running mean's state, read at the end of the epoch
             # (no JAX state sync, no wait for the step in flight).
-            tracker = self._tracker()
-            self._marks.append((batch, snapshot(raw_model(self), tracker.variables)))
+            self._marks.append((batch, self._reader.snapshot()))
 
     def _mean(self, values):
         tracker = self._tracker()

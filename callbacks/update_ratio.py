@@ -22,7 +22,7 @@ import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
 from callbacks._logs import ADAPTIVE, learning_rate
-from callbacks._state import raw_model, snapshot
+from callbacks._state import Reader, raw_model
 
 # Steps before a ratio is judged: an output kernel started tiny (at the class
 # priors) has huge relative updates for its first steps, however many epochs
@@ -108,6 +108,7 @@ class UpdateRatioMonitor(MonitorBase):
         self._ratios = {}
         self._snap = None
         self._pending = []
+        self._reader = None  # built at the epoch's first read
 
     def on_train_batch_begin(self, batch, logs=None):
         self._last_batch = batch
@@ -123,9 +124,11 @@ class UpdateRatioMonitor(MonitorBase):
     def _kernels(self):
         # Device copies, read without a JAX state sync and turned into numpy
         # at the end of the epoch (see `callbacks._state`).
-        model = raw_model(self)
-        pairs = list(kernel_layers(model))
-        return [n for n, _ in pairs], snapshot(model, [k for _, k in pairs])
+        if self._reader is None:  # once per epoch: a model may be built late
+            pairs = list(kernel_layers(raw_model(self)))
+            self._names = [n for n, _ in pairs]
+            self._reader = Reader(raw_model(self), [k for _, k in pairs])
+        return self._names, self._reader.snapshot()
 
     def _measure(self, batch):
         start, before = self._snap

@@ -217,8 +217,9 @@ def test_findings_start_on_a_new_line_under_a_progress_bar(capsys):
 
 
 def test_nothing_is_printed_when_nothing_is_asked():
-    # A k-fold loop of fits, in a subprocess: TensorFlow's "retracing" warning
-    # goes to the process's stderr, out of pytest's reach.
+    # A k-fold loop of fits long enough for the probe to be traced, in a
+    # subprocess: TensorFlow's "retracing" warning goes to the process's
+    # stderr, out of pytest's reach.
     code = (
         "import numpy as np, keras\n"
         "from callbacks import Babysitter\n"
@@ -230,7 +231,7 @@ def test_nothing_is_printed_when_nothing_is_asked():
         " keras.layers.Dense(16, activation='relu'),"
         " keras.layers.Dense(2, activation='softmax')])\n"
         "    m.compile('adam', 'sparse_categorical_crossentropy')\n"
-        "    m.fit(x, y, epochs=1, verbose=0, callbacks=[Babysitter(verbose=0)])\n"
+        "    m.fit(x, y, epochs=5, verbose=0, callbacks=[Babysitter(verbose=0)])\n"
     )
     env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="2")
     out = subprocess.run(
@@ -386,3 +387,174 @@ def test_a_pretrained_base_reused_in_a_new_model_is_watched_inside():
     model.fit(x, y, epochs=1, verbose=0, callbacks=[sitter])
     assert not [f for f in sitter.findings if f.check == "activation_checks_skipped"]
     assert {"dead_fraction/block1", "dead_fraction/block2"} <= set(sitter.figures)
+
+
+# ---- a custom train_step, jit_compile, mixed precision, Keras' callbacks ----
+class CustomStep(keras.Sequential):
+    """`train_step` written by hand, the way Keras' guide does it per backend."""
+
+    def train_step(self, *args):
+        if BACKEND == "jax":
+            return self._jax_step(*args)
+        x, y = args[0][:2] if isinstance(args[0], tuple) else args[0]
+        if BACKEND == "tensorflow":
+            import tensorflow as tf
+
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred)
+            grads = tape.gradient(loss, self.trainable_weights)
+        else:
+            self.zero_grad()
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred)
+            loss.backward()
+            grads = [v.value.grad for v in self.trainable_weights]
+        self.optimizer.apply(grads, self.trainable_weights)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    def _jax_step(self, state, data):
+        import jax
+
+        trainable, fixed, opt_vars, metric_vars = state
+        x, y = data[:2]
+
+        def loss_fn(trainable, fixed):
+            y_pred, fixed = self.stateless_call(trainable, fixed, x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred)
+            return loss, (y_pred, fixed)
+
+        (loss, (y_pred, fixed)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+            trainable, fixed
+        )
+        trainable, opt_vars = self.optimizer.stateless_apply(opt_vars, grads, trainable)
+        new_metric_vars, logs, at = [], {}, 0
+        for metric in self.metrics:
+            n = len(metric.variables)
+            values = metric_vars[at : at + n]
+            at += n
+            if metric.name == "loss":
+                values = metric.stateless_update_state(values, loss)
+            else:
+                values = metric.stateless_update_state(values, y, y_pred)
+            logs[metric.name] = metric.stateless_result(values)
+            new_metric_vars += values
+        return logs, (trainable, fixed, opt_vars, new_metric_vars)
+
+
+def custom_step():
+    return CustomStep(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(16, activation="relu", name="hidden_0"),
+            keras.layers.Dense(2, activation="softmax", name="out"),
+        ]
+    )
+
+
+def _fit_with(build, with_sitter, *, compile_kw=None, fit_kw=None, policy=None):
+    previous = keras.config.dtype_policy()
+    if policy:
+        keras.config.set_dtype_policy(policy)
+    try:
+        keras.utils.set_random_seed(0)
+        model = build()
+        model.compile(
+            "adam",
+            "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            **(compile_kw or {}),
+        )
+        sitter = Babysitter(verbose=0) if with_sitter else None
+        kw = dict(x=X, y=Y, batch_size=32, epochs=3, verbose=0, validation_split=0.25)
+        kw.update(fit_kw() if callable(fit_kw) else fit_kw or {})
+        kw["callbacks"] = kw.get("callbacks", []) + ([sitter] if sitter else [])
+        history = model.fit(**kw)
+        weights = [np.asarray(keras.ops.convert_to_numpy(w)) for w in model.weights]
+    finally:
+        keras.config.set_dtype_policy(previous)
+        keras.backend.clear_session()
+    return history.history, weights, sitter
+
+
+def _keras_callbacks(folder):
+    return lambda: dict(
+        epochs=4,
+        callbacks=[
+            keras.callbacks.EarlyStopping(patience=1, restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(patience=1, factor=0.5),
+            keras.callbacks.ModelCheckpoint(str(folder / "best.keras")),
+            keras.callbacks.BackupAndRestore(str(folder / "backup")),
+            keras.callbacks.CSVLogger(str(folder / "log.csv")),
+            keras.callbacks.TerminateOnNaN(),
+        ],
+    )
+
+
+MORE = {
+    "custom_train_step": dict(build=custom_step),
+    "jit_compile": dict(build=mlp, compile_kw=dict(jit_compile=True)),
+    "mixed_precision": dict(build=mlp, policy="mixed_float16"),
+    "keras_callbacks": dict(build=mlp, fit_kw="folder"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_custom_step_jit_mixed_precision_and_keras_callbacks_are_bit_identical(
+    name, tmp_path
+):
+    if name == "jit_compile" and BACKEND == "torch":
+        pytest.skip("jit_compile on PyTorch is torch.compile, not run in CI")
+    case = dict(MORE[name])
+    runs = []
+    for with_sitter in (False, True):
+        if case.get("fit_kw") == "folder":
+            folder = tmp_path / str(with_sitter)
+            folder.mkdir()
+            case_kw = dict(case, fit_kw=_keras_callbacks(folder))
+        else:
+            case_kw = case
+        runs.append(_fit_with(with_sitter=with_sitter, **case_kw))
+    (plain, plain_w, _), (seen, seen_w, sitter) = runs
+    assert plain["loss"] == seen["loss"]
+    assert len(plain_w) == len(seen_w)
+    for a, b in zip(plain_w, seen_w):
+        np.testing.assert_array_equal(a, b)
+    for key, values in seen.items():
+        assert len(values) == len(plain["loss"]), key
+    assert "dead_fraction" in seen, sorted(seen)
+    assert not [f for f in sitter.findings if f.severity == "error"], sitter.findings
+    if name == "keras_callbacks":
+        assert (tmp_path / "True" / "log.csv").read_text().count("\n") == len(
+            plain["loss"]
+        ) + 1
+
+
+def test_a_k_fold_loop_is_bit_identical_fold_by_fold():
+    folds = np.array_split(np.arange(len(X)), 3)
+    runs = []
+    for with_sitter in (False, True):
+        losses = []
+        for k, held in enumerate(folds):
+            train = np.setdiff1d(np.arange(len(X)), held)
+            keras.utils.set_random_seed(k)
+            model = mlp()
+            model.compile("adam", "sparse_categorical_crossentropy")
+            cbs = [Babysitter(verbose=0)] if with_sitter else []
+            history = model.fit(
+                X[train],
+                Y[train],
+                validation_data=(X[held], Y[held]),
+                epochs=2,
+                verbose=0,
+                callbacks=cbs,
+            )
+            losses.append(history.history["val_loss"])
+            keras.backend.clear_session()
+        runs.append(losses)
+    assert runs[0] == runs[1]  # fold by fold, epoch by epoch: bit-identical
