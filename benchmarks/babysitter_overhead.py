@@ -153,7 +153,30 @@ VARIANTS = {
     "GradientMonitor": lambda: callbacks.GradientMonitor(verbose=0),
     "UpdateRatioMonitor": lambda: callbacks.UpdateRatioMonitor(verbose=0),
     "GeneralizationWatch": lambda: callbacks.GeneralizationWatch(verbose=0),
+    "BatchNormMonitor": lambda: callbacks.BatchNormMonitor(verbose=0),
 }
+
+_BUILDING = [0.0]  # seconds spent building probes (sample, probe model)
+
+
+def _time_probe_building():
+    """Times `make_probe` inside the Babysitter: the setup's building part.
+
+    The rest of the one-time setup is the checks before training (the
+    activations and gradients of the initial weights, the output layer).
+    """
+    import callbacks.babysitter as sitter
+
+    make = sitter.make_probe
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return make(*args, **kwargs)
+        finally:
+            _BUILDING[0] += time.perf_counter() - start
+
+    sitter.make_probe = timed
 
 
 def fit_once(x, y, epochs, seed, callback=None):
@@ -163,13 +186,14 @@ def fit_once(x, y, epochs, seed, callback=None):
     model, clock = build(), _Clock()
     spent = _timed(callback) if callback is not None else [0.0, 0.0]
     cbs = ([callback] if callback is not None else []) + [clock]
+    _BUILDING[0] = 0.0
     start = time.perf_counter()
     model.fit(x, y, batch_size=128, epochs=epochs, verbose=0, callbacks=cbs)
     total = time.perf_counter() - start
     keras.backend.clear_session()
     steady = (clock.ends[-1] - clock.ends[0]) / (epochs - 1)
     cpu = (clock.cpu_ends[-1] - clock.cpu_ends[0]) / (epochs - 1)
-    return steady, total, spent, cpu
+    return steady, total, spent + [_BUILDING[0]], cpu
 
 
 def main():
@@ -191,11 +215,15 @@ def main():
     control, cpu_control = [], []
     hook = {name: [] for name in VARIANTS}
     once = {name: [] for name in VARIANTS}
+    building = []  # the Babysitter's probe building, part of its setup
+    _time_probe_building()
 
     def record(name, r, res, base):
         steady, total, spent, _ = res
         hook[name].append(spent[1] / args.epochs / base)
         once[name].append(spent[0])
+        if name == "Babysitter":
+            building.append(spent[2])
         print(
             f"repeat {r} {name}: {steady:.2f} s/epoch, fit {total:.1f} s, "
             f"hooks {spent[1]:.3f} s (+{spent[0]:.3f} s once)",
@@ -253,6 +281,7 @@ def main():
         "babysitter_cpu_ratio_median": float(np.median(cpu_pairs)),
         "hook_share": hook,
         "one_time_seconds": once,
+        "babysitter_probe_building_seconds": building,
     }
     for name in VARIANTS:
         first = name == "Babysitter"
@@ -275,6 +304,13 @@ def main():
         ("baseline again / baseline, CPU", cpu_control),
     ):
         print(f"{label}: " + ", ".join(f"{v:.3f}" for v in ratios))
+    setup = once["Babysitter"]
+    print(
+        f"Babysitter setup: median {np.median(setup):.3f} s, of which building "
+        f"the probe {np.median(building):.3f} s and the checks before training "
+        f"{np.median(setup) - np.median(building):.3f} s; the first fit of the "
+        f"process {setup[0]:.3f} s (each backend compiles its kernels once)"
+    )
     backend = keras.backend.backend()
     name = "babysitter_overhead" + ("" if backend == "tensorflow" else f"_{backend}")
     out = os.path.join(os.path.dirname(__file__), "results", f"{name}.json")

@@ -496,7 +496,49 @@ def _keras_callbacks(folder):
     )
 
 
+IMAGES = np.random.default_rng(2).normal(size=(len(X), 8, 8, 1)).astype("float32")
+IMAGES[Y == 1, :4] += 1.0  # the top half is brighter in class 1
+SEQUENCES = np.repeat(X[:, None, :], 6, axis=1) * np.linspace(0.5, 1.5, 6)[:, None]
+
+
+def augmented_cnn():
+    return keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.RandomFlip("horizontal"),
+            keras.layers.RandomTranslation(0.1, 0.1),
+            keras.layers.Conv2D(4, 3, activation="relu", name="conv"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+
+
+def transformer_block():
+    inp = keras.Input((6, 8))
+    att = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)(inp, inp)
+    x = keras.layers.LayerNormalization()(inp + att)
+    ffn = keras.layers.Dense(16, activation="relu", name="ffn")(x)
+    x = keras.layers.LayerNormalization()(x + keras.layers.Dense(8)(ffn))
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    return keras.Model(inp, keras.layers.Dense(2, activation="softmax")(x))
+
+
+def gru():
+    return keras.Sequential(
+        [
+            keras.Input((6, 8)),
+            keras.layers.GRU(8),
+            keras.layers.Dense(8, activation="relu", name="hidden"),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+
+
 MORE = {
+    "augmentation_layers": dict(build=augmented_cnn, fit_kw=dict(x=IMAGES)),
+    "transformer_block": dict(build=transformer_block, fit_kw=dict(x=SEQUENCES)),
+    "gru": dict(build=gru, fit_kw=dict(x=SEQUENCES)),
     "custom_train_step": dict(build=custom_step),
     "jit_compile": dict(build=mlp, compile_kw=dict(jit_compile=True)),
     "mixed_precision": dict(build=mlp, policy="mixed_float16"),
@@ -527,12 +569,27 @@ def test_custom_step_jit_mixed_precision_and_keras_callbacks_are_bit_identical(
         np.testing.assert_array_equal(a, b)
     for key, values in seen.items():
         assert len(values) == len(plain["loss"]), key
-    assert "dead_fraction" in seen, sorted(seen)
+    assert {"dead_fraction", "gradient_ratio"} <= set(seen), sorted(seen)
     assert not [f for f in sitter.findings if f.severity == "error"], sitter.findings
     if name == "keras_callbacks":
         assert (tmp_path / "True" / "log.csv").read_text().count("\n") == len(
             plain["loss"]
         ) + 1
+
+
+def test_a_second_fit_with_the_same_babysitter_is_bit_identical():
+    runs = []
+    for with_sitter in (False, True):
+        keras.utils.set_random_seed(0)
+        model = mlp()
+        model.compile("adam", "sparse_categorical_crossentropy")
+        cbs = [Babysitter(verbose=0)] if with_sitter else []
+        first = model.fit(X, Y, epochs=2, verbose=0, callbacks=cbs).history
+        again = model.fit(X, Y, epochs=2, verbose=0, callbacks=cbs).history
+        runs.append((first["loss"], again["loss"]))
+        keras.backend.clear_session()
+    assert runs[0] == runs[1]
+    assert len(cbs[0].figures["dead_fraction"]) == 2  # the second fit's epochs
 
 
 def test_a_k_fold_loop_is_bit_identical_fold_by_fold():
