@@ -2,7 +2,7 @@
 
 Private helpers shared by the activation and gradient monitors. The probe
 model is built once per `fit`, traced once into a `tf.function` on the
-TensorFlow backend after its first calls, and called directly (never
+TensorFlow backend when enough epochs are left, and called directly (never
 through `predict`), so a probe of 1,024 samples costs well under 1 % of an
 epoch.
 
@@ -175,38 +175,37 @@ def _forward(stage, weights):
     return fn
 
 
-_EAGER_CALLS = 3  # on TensorFlow, calls made eagerly before tracing
+_TRACE_PAYS = 6  # on TensorFlow, calls still to come for a trace to pay
 
 
 def _compiled(stage, weights, x):
-    """Returns a no-argument function computing `_forward(stage)(x)`.
+    """Returns `call(calls_left=None)` computing `_forward(stage)(x)`.
 
-    On TensorFlow the first `_EAGER_CALLS` calls (before training and after
-    the first epochs) run eagerly, then the pass is traced once into a
-    `tf.function` on a constant copy of `x`: tracing costs ~50 ms, and each
-    later call takes a third of the eager time (5 vs 15 ms for 1,024 samples
-    of a 784-256-256 MLP on 2 CPU cores), so a short fit (a search trial, a
-    fold) never pays for a trace and a long one pays once. The trace runs with
-    TensorFlow's logger at ERROR: one trace per `fit` is expected, and its
-    "retracing" warning in a k-fold loop of fits would be noise. Other
-    backends call eagerly.
+    On TensorFlow the pass is traced into a `tf.function` on a constant copy
+    of `x` once at least `_TRACE_PAYS` calls are still to come (`calls_left`,
+    the epochs left in the fit): tracing costs ~50 ms, and each later call
+    then takes a third of the eager time (5 vs 15 ms for 1,024 samples of a
+    784-256-256 MLP on 2 CPU cores). The call before training and a short
+    fit's calls (a search trial, a fold) run eagerly and never pay for a
+    trace. The trace runs with TensorFlow's logger at ERROR: one trace per
+    `fit` is expected, and its "retracing" warning in a k-fold loop of fits
+    would be noise. Other backends call eagerly.
     """
     forward = _forward(stage, weights)
 
-    def eager():
+    def eager(calls_left=None):
         return forward(x)
 
     if keras.backend.backend() != "tensorflow":
         return eager
     import tensorflow as tf
 
-    state = {"fn": None, "calls": 0}
+    state = {"fn": None}
 
-    def call():
+    def call(calls_left=None):
         if state["fn"] is not None:
             return state["fn"]()
-        state["calls"] += 1
-        if state["calls"] <= _EAGER_CALLS:
+        if calls_left is None or calls_left < _TRACE_PAYS:
             return eager()
         inputs = keras.tree.map_structure(tf.constant, x)
         traced = tf.function(forward)
@@ -281,11 +280,15 @@ class Probe:
         self._call = _compiled(stage, model.weights, self.x)
         return None
 
-    def activations(self, key):
-        """Per watched layer, the probe activations as numpy (cached per key)."""
+    def activations(self, key, calls_left=None):
+        """Per watched layer, the probe activations as numpy (cached per key).
+
+        `calls_left`: how many more calls the fit will make (its epochs
+        left), or None; it decides whether tracing the pass pays.
+        """
         if self._cache[0] == key and self._cache[1] is not None:
             return self._cache[1]
-        outs, finite = self._call()
+        outs, finite = self._call(calls_left)
         if not isinstance(outs, (list, tuple)):
             outs = [outs]
         acts = [np.asarray(keras.ops.convert_to_numpy(o)) for o in outs]

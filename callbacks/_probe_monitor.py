@@ -84,7 +84,9 @@ class ProbeMonitor(MonitorBase):
             self._run(epoch, logs)
 
     def _run(self, epoch, logs):
-        acts = self.probe.activations(epoch)
+        epochs = (self.params or {}).get("epochs")
+        left = None if epoch is None or not epochs else epochs - epoch - 1
+        acts = self.probe.activations(epoch, left)
         finite = self.probe.weights_finite
         if not finite or not all(np.isfinite(a).all() for a in acts):
             self._broken = True

@@ -231,7 +231,7 @@ def test_nothing_is_printed_when_nothing_is_asked():
         " keras.layers.Dense(16, activation='relu'),"
         " keras.layers.Dense(2, activation='softmax')])\n"
         "    m.compile('adam', 'sparse_categorical_crossentropy')\n"
-        "    m.fit(x, y, epochs=5, verbose=0, callbacks=[Babysitter(verbose=0)])\n"
+        "    m.fit(x, y, epochs=8, verbose=0, callbacks=[Babysitter(verbose=0)])\n"
     )
     env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="2")
     out = subprocess.run(
