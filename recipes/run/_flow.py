@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import math
 import os
 
 import keras
 
 from recipes.models.data_loss import with_data_loss
-from recipes.run import _fit_callbacks
+from recipes.run import _defaults, _fit_callbacks, _probes
 from recipes.run import _steps as steps
-
-FIGURES = {
-    "curves": "curves.png",
-    "lr_range_test": "lr_range_test.png",
-    "layer_health": "layer_health.png",
-    "activations": "activation_histograms.png",
-    "confusion_matrix": "confusion_matrix.png",
-    "regression": "predicted_vs_actual.png",
-    "search": "search.png",
-}
+from recipes.run._files import write_files
 
 
 def _say(verbose, text):
     if verbose:
         print(text, flush=True)
-
-
-def _clean(value):
-    """JSON-safe floats (NaN/inf as strings)."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
-
-
-def _dump(path, data):
-    with open(path, "w") as f:
-        json.dump(_clean(data), f, indent=2)
 
 
 def _search(splits, state, tmp, *, epochs, seed, tune_kwargs, verbose):
@@ -161,13 +134,13 @@ def run(
         state["builder"] = "build_mlp" if splits.x_train.ndim == 2 else "build_cnn"
 
         def make(rate):
-            return steps.default_model(
+            return _defaults.default_model(
                 splits, learning_rate=rate, seed=seed, model_kwargs=model_kwargs
             )
 
     if make is not None:
         model = make(learning_rate or 1e-3)
-    state["stages"] += [("data", f) for f in steps.size_findings(model, splits)]
+    state["stages"] += [("data", f) for f in _defaults.size_findings(model, splits)]
     if preflight:
         _say(verbose, "Pre-flight checks (recipes.preflight) ...")
         from recipes.checks.preflight import preflight as run_preflight
@@ -199,8 +172,8 @@ def run(
     state["batch_size"] = batch_size
     state["learning_rate"] = learning_rate
 
-    probe = steps.probe_sample(splits.x_train)
-    start_acts = steps.activation_snapshot(model, probe)
+    probe = _probes.probe_sample(splits.x_train)
+    start_acts = _probes.activation_snapshot(model, probe)
     _say(
         verbose,
         f"Training up to {epochs} epochs at learning rate "
@@ -240,7 +213,7 @@ def run(
     history = epoch_log.history()
     epoch_log.write_csv(os.path.join(tmp, "history.csv"))
     state["stages"] += [("training", f) for f in sitter.findings]
-    end_acts = steps.activation_snapshot(model, probe)
+    end_acts = _probes.activation_snapshot(model, probe)
     if table is None:
         model.save(model_path)  # the restored best weights, not the last epoch's
     else:  # raw columns in: the table's encoder, the network, its schema
@@ -278,69 +251,5 @@ def run(
         metrics=metrics,
         findings=[f for _, f in state["stages"]],
     )
-    _write_files(tmp, state, start_acts, end_acts)
+    write_files(tmp, state, start_acts, end_acts)
     return state
-
-
-def _write_files(tmp, state, start_acts, end_acts):
-    from recipes.run import plots
-
-    history = state["history"]
-    val = history.get("val_loss", [])
-    best = min(range(len(val)), key=lambda i: val[i]) if val else None
-    from callbacks import diagnose
-
-    verdict = diagnose(f for _, f in state["stages"])
-    _dump(
-        os.path.join(tmp, "metrics.json"),
-        {
-            "diagnosis": None if verdict is None else verdict.to_dict(),
-            "test": state["metrics"],
-            "baselines": state["baselines"],
-            "training": {
-                "learning_rate": state["learning_rate"],
-                "learning_rate_source": state["lr_source"],
-                "epochs_trained": len(history.get("loss", [])),
-                "best_epoch": None if best is None else best + 1,
-                "best_val": None
-                if best is None
-                else {
-                    k[4:]: float(v[best])
-                    for k, v in history.items()
-                    if k.startswith("val_")
-                },
-            },
-        },
-    )
-    _dump(os.path.join(tmp, "findings.json"), steps.tagged_stages(state["stages"]))
-    figs = state["figures"]
-    path = lambda key: os.path.join(tmp, FIGURES[key])  # noqa: E731
-    training = [f for stage, f in state["stages"] if stage == "training"]
-    figs["curves"] = plots.plot_curves(history, training, path("curves"))
-    test = state["lr_test"]
-    if test is not None:
-        figs["lr_range_test"] = plots.plot_lr_range(test, path("lr_range_test"))
-    if any(k.startswith(("dead_fraction/", "update_ratio/")) for k in history):
-        figs["layer_health"] = plots.plot_layer_health(history, path("layer_health"))
-    if start_acts:
-        figs["activations"] = plots.plot_activation_histograms(
-            start_acts,
-            end_acts,
-            path("activations"),
-            title="activations per layer on a probe of the training data",
-            labels=("start of training", "end of training"),
-        )
-    if "confusion_matrix" in state["metrics"]:
-        figs["confusion_matrix"] = plots.plot_confusion_matrix(
-            state["metrics"]["confusion_matrix"],
-            state["metrics"]["class_names"],
-            path("confusion_matrix"),
-        )
-    if state.get("test_predictions") is not None:
-        figs["regression"] = plots.plot_regression(
-            *state["test_predictions"],
-            path("regression"),
-            target=state.get("target_name") or "target",
-        )
-    if state["search"] is not None:
-        figs["search"] = plots.plot_search_scatter(state["search"], path("search"))
