@@ -66,15 +66,19 @@ def _add_run_args(p, epochs):
         default=epochs,
         help=f"most epochs (early stopping ends sooner); default: {epochs}",
     )
-    p.add_argument("--batch-size", type=int, default=64, help="default: 64")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        help="default: 16 for a table of under 1,000 training rows, else 64",
+    )
     p.add_argument(
         "--learning-rate", type=float, help="skip the range test and use this rate"
     )
     p.add_argument(
         "--patience",
         type=int,
-        default=10,
-        help="early-stopping patience in epochs; default: 10",
+        help="early-stopping patience in epochs; default: 20 for a table of "
+        "under 1,000 training rows, else 10",
     )
     p.add_argument(
         "--no-preflight", action="store_true", help="skip the pre-flight checks"

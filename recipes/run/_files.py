@@ -57,6 +57,8 @@ def write_files(tmp, state, start_acts, end_acts):
             "training": {
                 "learning_rate": state["learning_rate"],
                 "learning_rate_source": state["lr_source"],
+                "batch_size": state["batch_size"],
+                "patience": state["patience"],
                 "epochs_trained": len(history.get("loss", [])),
                 "best_epoch": None if best is None else best + 1,
                 "best_val": None

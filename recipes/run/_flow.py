@@ -101,6 +101,9 @@ def run(
     from recipes.run.evaluation import evaluate
 
     table = splits.table
+    batch_size, patience = _defaults.training_defaults(
+        splits, batch_size=batch_size, patience=patience
+    )
     state = {
         "stages": [("data", f) for f in (table.findings if table else [])],
         "preflight": None,
@@ -170,6 +173,7 @@ def run(
     elif not steps.set_learning_rate(model, learning_rate):
         _say(verbose, "  (the model's optimizer has a schedule; its rate is kept)")
     state["batch_size"] = batch_size
+    state["patience"] = patience
     state["learning_rate"] = learning_rate
 
     probe = _probes.probe_sample(splits.x_train)
