@@ -69,7 +69,8 @@ def _add_run_args(p, epochs):
     p.add_argument(
         "--batch-size",
         type=int,
-        help="default: 16 for a table of under 1,000 training rows, else 64",
+        help="default: 64, or training rows // 8 (at least 16) on a table of "
+        "under 512 training rows",
     )
     p.add_argument(
         "--learning-rate", type=float, help="skip the range test and use this rate"
@@ -77,8 +78,8 @@ def _add_run_args(p, epochs):
     p.add_argument(
         "--patience",
         type=int,
-        help="early-stopping patience in epochs; default: 20 for a table of "
-        "under 1,000 training rows, else 10",
+        default=10,
+        help="early-stopping patience in epochs; default: 10",
     )
     p.add_argument(
         "--no-preflight", action="store_true", help="skip the pre-flight checks"

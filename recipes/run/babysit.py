@@ -204,12 +204,12 @@ def babysit(
             and takes its suggestion. Defaults to `None`.
         epochs: Most training epochs (early stopping usually ends sooner).
             Defaults to `100`.
-        batch_size: Mini-batch size. Defaults to `None`: 16 for a
-            DataFrame of under 1,000 training rows, else 64.
+        batch_size: Mini-batch size. Defaults to `None`: 64, or on a
+            DataFrame whose training rows give fewer than 8 steps an epoch,
+            `rows // 8` (at least 16).
         patience: Epochs without a better validation loss before stopping
             (ReduceLROnPlateau cuts the rate after a third of them).
-            Defaults to `None`: 20 for a DataFrame of under 1,000 training
-            rows, else 10.
+            Defaults to `None` (10).
         preflight: Run the pre-flight checks. Defaults to `True`.
         tune: Run `recipes.tune` first (classification, default models
             only; its files go into the run folder's `search/`), then train

@@ -153,16 +153,16 @@ def _run_training(run):
     return json.loads((run / "metrics.json").read_text())["training"]
 
 
-def test_small_table_defaults_batch_16_patience_20(tmp_path):
-    # 90 rows -> 61 training rows: a small table. Batch 64 would be one step
-    # an epoch (BatchNormalization's moving statistics barely move).
+def test_small_table_defaults_at_least_8_steps_an_epoch(tmp_path):
+    # 90 rows -> 61 training rows: batch 64 would be one step an epoch
+    # (BatchNormalization's moving statistics barely move); 16 gives 4.
     data = tmp_path / "small.csv"
     _messy().to_csv(data, index=False)
     run = tmp_path / "run"
     argv = ["fit", str(data), "--target", "outcome", "--drop", "note"]
     assert main(argv + ["--output-dir", str(run), *FAST]) == 0
     training = _run_training(run)
-    assert (training["batch_size"], training["patience"]) == (16, 20)
+    assert (training["batch_size"], training["patience"]) == (16, 10)
     assert "epochs of batch 16" in (run / "report.md").read_text()
     # The user's values win; arrays keep 64 / 10.
     run2 = tmp_path / "run2"
