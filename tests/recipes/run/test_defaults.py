@@ -31,3 +31,32 @@ def test_training_defaults_give_a_table_8_steps_an_epoch():
         10,
     )
     assert training_defaults(splits(120, table), batch_size=8, patience=3) == (8, 3)
+
+
+def test_a_range_test_that_finds_nothing_falls_back_to_1e_3(monkeypatch, tmp_path):
+    import recipes
+    from recipes.checks import lr_finder
+
+    real = lr_finder.find_learning_rate
+
+    def lowest_at_the_start(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.suggested_learning_rate = float(result.learning_rates[0]) / 10
+        return result
+
+    monkeypatch.setattr(lr_finder, "find_learning_rate", lowest_at_the_start)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 3)).astype("float32")
+    result = recipes.babysit(
+        x,
+        x[:, 0] + 0.1 * rng.normal(size=80),
+        task="regression",
+        epochs=1,
+        preflight=False,
+        verbose=0,
+        output_dir=str(tmp_path / "run"),
+        seed=0,
+    )
+    assert result.learning_rate == 1e-3
+    fallback = [f for f in result.findings if f.check == "lr_range_test_fallback"]
+    assert len(fallback) == 1 and fallback[0].severity == "warning"
