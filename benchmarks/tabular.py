@@ -141,6 +141,9 @@ def print_table(results):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds first..first+seeds-1"
+    )
     parser.add_argument("--only", nargs="+")
     parser.add_argument(
         "--output",
@@ -157,9 +160,13 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.merge:
         results = {}
-        for path in args.merge:
+        for path in args.merge:  # one data set's runs may come from several
             with open(path) as f:
-                results.update(json.load(f))
+                for name, r in json.load(f).items():
+                    if name in results:
+                        results[name]["runs"] += r["runs"]
+                    else:
+                        results[name] = r
         order = list(_sets())
         results = dict(sorted(results.items(), key=lambda kv: order.index(kv[0])))
         write_json(args.output, results, indent=2)
@@ -171,8 +178,8 @@ def main(argv=None):
             continue
         x, y, task = load()
         rows = []
-        for seed in range(args.seeds):
-            rows.append(run_one(name, x, y, task, seed))
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            rows.append({"seed": seed, **run_one(name, x, y, task, seed)})
             print(name, seed, {k: round(v, 4) for k, v in rows[-1].items()}, flush=True)
         results[name] = {"task": task, "rows": len(x), "runs": rows}
         write_json(args.output, results, indent=2)
