@@ -69,8 +69,8 @@ def _add_run_args(p, epochs):
     p.add_argument(
         "--batch-size",
         type=int,
-        help="default: 64, or training rows // 8 (at least 16) on a table of "
-        "under 512 training rows",
+        help="default: 64, or training rows // 8 (at least 16) on a "
+        "classification table of under 512 training rows",
     )
     p.add_argument(
         "--learning-rate", type=float, help="skip the range test and use this rate"

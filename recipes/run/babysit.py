@@ -204,9 +204,9 @@ def babysit(
             and takes its suggestion. Defaults to `None`.
         epochs: Most training epochs (early stopping usually ends sooner).
             Defaults to `100`.
-        batch_size: Mini-batch size. Defaults to `None`: 64, or on a
-            DataFrame whose training rows give fewer than 8 steps an epoch,
-            `rows // 8` (at least 16).
+        batch_size: Mini-batch size. Defaults to `None`: 64, or for
+            classification on a DataFrame whose training rows give fewer
+            than 8 steps an epoch, `rows // 8` (at least 16).
         patience: Epochs without a better validation loss before stopping
             (ReduceLROnPlateau cuts the rate after a third of them).
             Defaults to `None` (10).

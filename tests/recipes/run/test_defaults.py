@@ -7,10 +7,10 @@ def test_training_defaults_give_a_table_8_steps_an_epoch():
     from recipes.run._defaults import training_defaults
     from recipes.run._steps import Splits
 
-    def splits(rows, table):
+    def splits(rows, table, task="classification"):
         x = np.zeros((rows, 3), "float32")
         y = np.zeros(rows)
-        return Splits(x, y, x, y, None, None, "regression", 1, [], table=table)
+        return Splits(x, y, x, y, None, None, task, 2, [], table=table)
 
     table = object()  # stands for a fitted TablePreprocessor
     got = {
@@ -31,6 +31,10 @@ def test_training_defaults_give_a_table_8_steps_an_epoch():
         10,
     )
     assert training_defaults(splits(120, table), batch_size=8, patience=3) == (8, 3)
+    # regression keeps 64 (a small batch made the range test's loss noise)
+    assert training_defaults(
+        splits(300, table, "regression"), batch_size=None, patience=None
+    ) == (64, 10)
 
 
 def test_a_range_test_that_finds_nothing_falls_back_to_1e_3(monkeypatch, tmp_path):
