@@ -1,4 +1,4 @@
-"""The steps of `recipes.babysit` (private): data, run folder, model, probes."""
+"""The steps of `recipes.babysit` (private): data, splits, run folder, rates."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import shutil
 import tempfile
 import time
 
-import keras
 import numpy as np
 
 from recipes import _validate
+from recipes.run._defaults import default_model  # noqa: F401 (cli)
 
 MAX_CLASSES = _validate.MAX_CLASSES
 
@@ -255,73 +255,6 @@ def discard_run_dir(tmp):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def default_model(splits, *, learning_rate, seed, model_kwargs):
-    """`build_mlp` for vectors, `build_cnn` for sequences and images."""
-    from recipes.models.cnn import build_cnn
-    from recipes.models.mlp import build_mlp
-
-    rank = splits.x_train.ndim - 1
-    builder = build_mlp if rank == 1 else build_cnn
-    model_kwargs = dict(model_kwargs or {})
-    units = table_units(splits)
-    if units and "hidden_units" not in model_kwargs:
-        model_kwargs["hidden_units"] = units
-    return builder(
-        splits.x_train.shape[1:],
-        splits.num_classes if splits.task == "classification" else None,
-        x_train=splits.x_train,
-        y_train=splits.y_train,
-        task=splits.task,
-        learning_rate=learning_rate,
-        seed=seed,
-        **(model_kwargs or {}),
-    )
-
-
-def table_units(splits):
-    """The default MLP's widths for a table, by its training rows, or None.
-
-    The builder's 1024x1024 default (about 1M parameters) is for images and
-    long vectors; on a table of a few hundred rows it overfits and ends
-    below a linear model. Measured (benchmarks/tabular.py, seed 0): diabetes
-    (353 training rows) R² 0.357 at 64x64 against 0.289 at 256x256 and
-    0.288 at 1024x1024.
-    """
-    if splits.table is None or splits.x_train.ndim != 2:
-        return None
-    rows = len(splits.x_train)
-    return (64, 64) if rows < 1000 else (256, 256) if rows < 20000 else None
-
-
-def size_findings(model, splits):
-    """Info when the network has far more parameters than training rows."""
-    from callbacks import Finding
-
-    params, rows = model.count_params(), len(splits.x_train)
-    if params <= 100 * rows:
-        return []
-    units = table_units(splits)
-    sized = (
-        f" The default network was sized down to {'x'.join(map(str, units))} "
-        "for this table (1024x1024 would be ~1M parameters)."
-        if units
-        else ""
-    )
-    return [
-        Finding(
-            "parameters_per_row",
-            "info",
-            value=params / rows,
-            threshold=100,
-            message=f"The network has {params:,} parameters for {rows:,} training "
-            f"rows ({params / rows:,.0f} per row).{sized}",
-            suggestion="Compare with the baselines below; if the linear model is "
-            "as good, a smaller network (model_kwargs={'hidden_units': (64,)}) or "
-            "more regularization may do better.",
-        )
-    ]
-
-
 def set_learning_rate(model, learning_rate):
     """Sets the optimizer's rate of a compiled model; False if impossible."""
     rate = getattr(getattr(model, "optimizer", None), "learning_rate", None)
@@ -329,54 +262,3 @@ def set_learning_rate(model, learning_rate):
         return False
     rate.assign(float(learning_rate))
     return True
-
-
-def probe_sample(x, size=512):
-    index = np.unique(np.linspace(0, len(x) - 1, min(len(x), size)).astype(int))
-    return x[index]
-
-
-def _hidden_activation_layers(model):
-    outputs = {id(t) for t in keras.tree.flatten(model.outputs)}
-    chosen = []
-    for layer in model.layers:
-        cls = type(layer).__name__
-        act = getattr(layer, "activation", None)
-        name = getattr(act, "__name__", "") if act is not None else ""
-        if cls in ("ReLU", "LeakyReLU", "ELU", "PReLU") or (
-            name and name not in ("linear", "softmax")
-        ):
-            try:
-                out = layer.output
-            except (AttributeError, ValueError):
-                continue
-            if id(out) not in outputs:
-                chosen.append((layer.name, out))
-    return chosen
-
-
-def activation_snapshot(model, x, max_values=20000):
-    """`{layer: sample of activations}` for each hidden activation layer."""
-    try:
-        chosen = _hidden_activation_layers(model)
-        if not chosen:
-            return {}
-        probe = keras.Model(model.input, [out for _, out in chosen])
-    except (AttributeError, ValueError, TypeError):
-        return {}  # subclassed models have no reachable layer outputs
-    outs = probe(x, training=False)
-    if not isinstance(outs, (list, tuple)):
-        outs = [outs]
-    rng = np.random.default_rng(0)
-    snap = {}
-    for (name, _), out in zip(chosen, outs):
-        values = np.ravel(keras.ops.convert_to_numpy(out))
-        if values.size > max_values:
-            values = rng.choice(values, max_values, replace=False)
-        snap[name] = values
-    return snap
-
-
-def tagged_stages(stages):
-    """`(stage, Finding)` pairs as JSON-ready dicts with their stage."""
-    return [{"stage": stage, **f.to_dict()} for stage, f in stages]

@@ -144,8 +144,8 @@ def babysit(
     model_kwargs=None,
     learning_rate=None,
     epochs=100,
-    batch_size=64,
-    patience=10,
+    batch_size=None,
+    patience=None,
     preflight=True,
     tune=False,
     tune_kwargs=None,
@@ -204,9 +204,12 @@ def babysit(
             and takes its suggestion. Defaults to `None`.
         epochs: Most training epochs (early stopping usually ends sooner).
             Defaults to `100`.
-        batch_size: Mini-batch size. Defaults to `64`.
-        patience: Epochs without a better validation loss before stopping.
-            Defaults to `10`.
+        batch_size: Mini-batch size. Defaults to `None`: 64, or for
+            classification on a DataFrame whose training rows give fewer
+            than 8 steps an epoch, `rows // 8` (at least 16).
+        patience: Epochs without a better validation loss before stopping
+            (ReduceLROnPlateau cuts the rate after a third of them).
+            Defaults to `None` (10).
         preflight: Run the pre-flight checks. Defaults to `True`.
         tune: Run `recipes.tune` first (classification, default models
             only; its files go into the run folder's `search/`), then train
@@ -257,9 +260,13 @@ def babysit(
         ("batch_size", batch_size),
         ("patience", patience),
     ):
+        if value is None and name != "epochs":
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(
-                f"`{name}` must be a positive integer. Received: {name}={value!r}"
+                f"`{name}` must be a positive integer"
+                + ("" if name == "epochs" else " or None (the default)")
+                + f". Received: {name}={value!r}"
             )
     if learning_rate is not None and not (
         isinstance(learning_rate, (int, float)) and learning_rate > 0

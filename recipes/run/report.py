@@ -150,7 +150,8 @@ def _recipe_section(result, state, splits):
             "training",
             f"{epochs} epochs of batch {state.get('batch_size')} (best validation "
             f"loss at epoch {best}); "
-            "Babysitter, EarlyStopping (best weights restored), "
+            f"Babysitter, EarlyStopping (patience {state.get('patience')}, best "
+            "weights restored), "
             "ReduceLROnPlateau, ModelCheckpoint",
         ),
     ]

@@ -147,3 +147,62 @@ def test_babysit_takes_a_dataframe(tmp_path):
     model = recipes.load_model(str(tmp_path / "run" / "model.keras"))
     assert model.schema["categorical"]["clinic"] == ["east", "north", "south"]
     assert result.metrics["num_examples"] == 18
+
+
+def _run_training(run):
+    return json.loads((run / "metrics.json").read_text())["training"]
+
+
+def test_small_table_defaults_at_least_8_steps_an_epoch(tmp_path):
+    # 90 rows -> 61 training rows: batch 64 would be one step an epoch
+    # (BatchNormalization's moving statistics barely move); 16 gives 4.
+    data = tmp_path / "small.csv"
+    _messy().to_csv(data, index=False)
+    run = tmp_path / "run"
+    argv = ["fit", str(data), "--target", "outcome", "--drop", "note"]
+    assert main(argv + ["--output-dir", str(run), *FAST]) == 0
+    training = _run_training(run)
+    assert (training["batch_size"], training["patience"]) == (16, 10)
+    assert "epochs of batch 16" in (run / "report.md").read_text()
+    # The user's values win; arrays keep 64 / 10.
+    run2 = tmp_path / "run2"
+    argv += ["--batch-size", "8", "--patience", "3"]
+    assert main(argv + ["--output-dir", str(run2), *FAST]) == 0
+    assert (_run_training(run2)["batch_size"], _run_training(run2)["patience"]) == (
+        8,
+        3,
+    )
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(90, 3)).astype("float32")
+    recipes.babysit(
+        x,
+        (x[:, 0] > 0).astype(int),
+        epochs=1,
+        learning_rate=0.01,
+        preflight=False,
+        verbose=0,
+        output_dir=str(tmp_path / "run3"),
+        seed=0,
+    )
+    training = _run_training(tmp_path / "run3")
+    assert (training["batch_size"], training["patience"]) == (64, 10)
+
+
+def test_tune_on_a_csv_table(tmp_path, capsys):
+    data = tmp_path / "messy.csv"
+    _messy(120).to_csv(data, index=False)
+    run = tmp_path / "run"
+    argv = ["tune", str(data), "--target", "outcome", "--drop", "note"]
+    argv += ["--max-trials", "2", "--trial-epochs", "2", "--epochs", "2"]
+    assert main(argv + ["--output-dir", str(run), "--no-preflight", "--quiet"]) == 0
+    trials = pd.read_csv(run / "search_trials.csv")
+    assert len(trials) == 2
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["training"]["learning_rate_source"] == "random search"
+    assert metrics["training"]["epochs_trained"] == 2
+    assert "linear" in metrics["baselines"]
+    assert "random search" in (run / "report.md").read_text().lower()
+    model = recipes.load_model(str(run / "model.keras"))  # takes raw rows
+    assert model.schema["features"] == ["blood pressure", "clinic"]
+    preds = recipes.predict_table(model, _messy(10, seed=3).drop(columns=["outcome"]))
+    assert set(preds["predicted_outcome"]) <= {"sick", "well"}

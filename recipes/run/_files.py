@@ -1,0 +1,105 @@
+"""The run folder's files of `recipes.babysit` (private): JSON and figures."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+FIGURES = {
+    "curves": "curves.png",
+    "lr_range_test": "lr_range_test.png",
+    "layer_health": "layer_health.png",
+    "activations": "activation_histograms.png",
+    "confusion_matrix": "confusion_matrix.png",
+    "regression": "predicted_vs_actual.png",
+    "search": "search.png",
+}
+
+
+def clean(value):
+    """JSON-safe floats (NaN/inf as strings)."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def dump(path, data):
+    with open(path, "w") as f:
+        json.dump(clean(data), f, indent=2)
+
+
+def tagged_stages(stages):
+    """`(stage, Finding)` pairs as JSON-ready dicts with their stage."""
+    return [{"stage": stage, **f.to_dict()} for stage, f in stages]
+
+
+def write_files(tmp, state, start_acts, end_acts):
+    """Writes `metrics.json`, `findings.json` and the figures into `tmp`."""
+    from recipes.run import plots
+
+    history = state["history"]
+    val = history.get("val_loss", [])
+    best = min(range(len(val)), key=lambda i: val[i]) if val else None
+    from callbacks import diagnose
+
+    verdict = diagnose(f for _, f in state["stages"])
+    dump(
+        os.path.join(tmp, "metrics.json"),
+        {
+            "diagnosis": None if verdict is None else verdict.to_dict(),
+            "test": state["metrics"],
+            "baselines": state["baselines"],
+            "training": {
+                "learning_rate": state["learning_rate"],
+                "learning_rate_source": state["lr_source"],
+                "batch_size": state["batch_size"],
+                "patience": state["patience"],
+                "epochs_trained": len(history.get("loss", [])),
+                "best_epoch": None if best is None else best + 1,
+                "best_val": None
+                if best is None
+                else {
+                    k[4:]: float(v[best])
+                    for k, v in history.items()
+                    if k.startswith("val_")
+                },
+            },
+        },
+    )
+    dump(os.path.join(tmp, "findings.json"), tagged_stages(state["stages"]))
+    figs = state["figures"]
+    path = lambda key: os.path.join(tmp, FIGURES[key])  # noqa: E731
+    training = [f for stage, f in state["stages"] if stage == "training"]
+    figs["curves"] = plots.plot_curves(history, training, path("curves"))
+    test = state["lr_test"]
+    if test is not None:
+        figs["lr_range_test"] = plots.plot_lr_range(test, path("lr_range_test"))
+    if any(k.startswith(("dead_fraction/", "update_ratio/")) for k in history):
+        figs["layer_health"] = plots.plot_layer_health(history, path("layer_health"))
+    if start_acts:
+        figs["activations"] = plots.plot_activation_histograms(
+            start_acts,
+            end_acts,
+            path("activations"),
+            title="activations per layer on a probe of the training data",
+            labels=("start of training", "end of training"),
+        )
+    if "confusion_matrix" in state["metrics"]:
+        figs["confusion_matrix"] = plots.plot_confusion_matrix(
+            state["metrics"]["confusion_matrix"],
+            state["metrics"]["class_names"],
+            path("confusion_matrix"),
+        )
+    if state.get("test_predictions") is not None:
+        figs["regression"] = plots.plot_regression(
+            *state["test_predictions"],
+            path("regression"),
+            target=state.get("target_name") or "target",
+        )
+    if state["search"] is not None:
+        figs["search"] = plots.plot_search_scatter(state["search"], path("search"))
