@@ -9,7 +9,7 @@ import keras_tuner
 import numpy as np
 
 from recipes import _validate
-from recipes.search import _chief
+from recipes.search import _chief, _fingerprint, _progress
 from recipes.search import narrowing as _narrowing
 from recipes.search import space as _search_space
 from recipes.search import stages as _stages
@@ -50,22 +50,56 @@ def _objective(objective, task):
     return keras_tuner.Objective(objective, _OBJECTIVES[objective])
 
 
-def _folds(x, y, validation_data, cv, validation_split, seed, task):
+# A validation set smaller than this is too noisy to rank trials on (on
+# wine's 22 rows, 8 of 10 trials tied at 1.0): `cv="auto"` cross-validates.
+SMALL_VALIDATION = 200
+AUTO_FOLDS = 5
+
+
+def _check_validation(x, y, validation_data, task):
+    xv, yv = validation_data
+    xv = _validate.check_x(xv, "validation_data[0]", input_shape=x.shape[1:])
+    yv = _validate.check_labels(
+        yv,
+        task=task,
+        num_classes=1 if task == "regression" else max(int(np.max(y)) + 1, 2),
+        name="validation_data[1]",
+        length=len(xv),
+    )
+    return xv, yv
+
+
+def _auto_cv(x, y, validation_data, validation_split, task):
+    """`cv="auto"`: the folds to use (or None) and the sentence saying why."""
+    n_val = (
+        len(validation_data[0])
+        if validation_data is not None
+        else int(np.ceil(len(x) * validation_split))
+    )
+    if n_val >= SMALL_VALIDATION:
+        return None, None
+    pooled = y if validation_data is None else np.concatenate([y, validation_data[1]])
+    k = AUTO_FOLDS
+    if task == "regression":
+        k = min(k, len(pooled) // 2)
+    else:
+        counts = np.bincount(pooled.astype("int64"))
+        k = min(k, int(counts[counts > 0].min()))
+    if k < 2:
+        return None, None
+    note = (
+        f"The validation set would have {n_val} rows (under {SMALL_VALIDATION}): "
+        "too few to rank trials (ties, noise), so each trial was "
+        f"cross-validated with {k} folds over all {len(pooled)} rows instead."
+    )
+    return k, note
+
+
+def _folds(x, y, cv, validation_split, seed, task):
     from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
     regression = task == "regression"
-
     if cv is not None:
-        if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
-            raise ValueError(
-                f"`cv` is the number of folds, an integer >= 2. Received: cv={cv!r}"
-            )
-        if validation_data is not None:
-            raise ValueError(
-                "Pass either `validation_data` or `cv`, not both: with `cv` every "
-                "fold is validated on its held-out part. "
-                "Received: validation_data=(...), cv={cv}"
-            )
         if regression:
             if len(y) < 2 * cv:
                 raise ValueError(
@@ -87,27 +121,14 @@ def _folds(x, y, validation_data, cv, validation_split, seed, task):
             (x[tr], y[tr], (x[va], y[va]))
             for tr, va in splitter.split(np.zeros(len(y)), y)
         ]
-    if validation_data is None:
-        x, xv, y, yv = train_test_split(
-            x,
-            y,
-            test_size=validation_split,
-            stratify=None if regression else y,
-            random_state=seed or 0,
-        )
-        validation_data = (xv, yv)
-    else:
-        xv, yv = validation_data
-        xv = _validate.check_x(xv, "validation_data[0]", input_shape=x.shape[1:])
-        yv = _validate.check_labels(
-            yv,
-            task=task,
-            num_classes=1 if regression else max(int(np.max(y)) + 1, 2),
-            name="validation_data[1]",
-            length=len(xv),
-        )
-        validation_data = (xv, yv)
-    return [(x, y, validation_data)]
+    x, xv, y, yv = train_test_split(
+        x,
+        y,
+        test_size=validation_split,
+        stratify=None if regression else y,
+        random_state=seed or 0,
+    )
+    return [(x, y, (xv, yv))]
 
 
 def _role():
@@ -121,10 +142,11 @@ def tune(
     y,
     *,
     validation_data=None,
-    cv=None,
+    cv="auto",
     builder="mlp",
     search_space=None,
-    stages=_stages.DEFAULT_STAGES,
+    stages=None,
+    max_trials=None,
     objective=None,
     task="auto",
     directory=None,
@@ -150,10 +172,18 @@ def tune(
     `keras_tuner.RandomSearch` project under `directory/project_name/stage_i`,
     so a search that is stopped (even killed mid-trial) and run again with
     `overwrite=False` finishes only the remaining trials. With
-    `babysit=True` each trial runs with `callbacks.Babysitter(stop_on="error")`:
-    a NaN, diverging or dead trial stops early and is recorded with the
-    reason. Hyperparameters whose best value sits in the outer tenth of its
-    range give a warning `Finding`.
+    `babysit=True` each trial runs with a `callbacks.Babysitter` of the
+    checks that stop a trial (`nan_loss`, `diverging_loss`, `dead_units`;
+    the others cost time a short trial cannot spare): a NaN, diverging or
+    dead trial stops early and is recorded with the reason. Trials that tie
+    on the objective are ranked on their `val_loss` at their best epoch. A
+    hyperparameter whose best value sits in the outer tenth of its range,
+    and beat every trial away from that edge, gives a warning `Finding`
+    (never one asking for more units or filters than the training rows).
+    The project folder stores what the search ran on
+    (`recipes_search.json`: the data's shapes, dtypes and a hash of a
+    sample of rows, the builder, the space, the objective and the split);
+    a rerun that does not match raises before any training.
 
     Distributed: set `KERASTUNER_TUNER_ID` (`chief` or `tuner0`, `tuner1`...),
     `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` and run the same
@@ -166,8 +196,13 @@ def tune(
         validation_data: `(x_val, y_val)` for the objective. Defaults to
             `None` (a stratified `validation_split` of `x`, or `cv`).
         cv: Number of folds per trial (stratified for classes, `KFold`
-            for regression) (the objective is averaged
-            over folds), for small data sets. Defaults to `None`.
+            for regression; the objective is averaged over folds, the folds
+            are cut from `x` and `validation_data` together), `"auto"` or
+            `None` (one validation set, never folds). `"auto"` uses 5 folds
+            (fewer if a class has fewer rows) when the validation set would
+            have under 200 rows, where one split ties and misranks trials,
+            and says so in an info `Finding` (`search_cv_default`); else
+            one validation set. Defaults to `"auto"`.
         builder: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
         search_space: Overrides of the default space (see
             `RecipeHyperModel`). Defaults to `None`.
@@ -176,9 +211,13 @@ def tune(
             best trials to narrow around, `margin` the padding as a fraction
             of the old (log) width, `patience` the epochs without a better
             objective after which a trial stops (None: never). Defaults to
-            three stages: 24 trials of 10 epochs; 8 of up to 50 epochs
+            three stages, `None`: 24 trials of 10 epochs; 8 of up to 50 epochs
             (patience 15) around the best quarter; 4 of up to 300 epochs
-            (patience 40) around the best half.
+            (patience 40) around the best half. Defaults to `None` (those
+            three).
+        max_trials: A shortcut for one stage of that many trials of 10
+            epochs (KerasTuner's name); not with `stages`. Defaults to
+            `None`.
         objective: `"val_accuracy"`, `"val_loss"`, `"val_mae"`, `"accuracy"`,
             `"loss"` or a `keras_tuner.Objective`. Defaults to `None`:
             `"val_accuracy"` for classification, `"val_loss"` for regression.
@@ -201,7 +240,10 @@ def tune(
         builder_kwargs: Fixed builder arguments. Defaults to `None`.
         validation_split: Held-out fraction when neither `validation_data`
             nor `cv` is given. Defaults to `0.2`.
-        verbose: KerasTuner's and `fit`'s verbosity. Defaults to `0`.
+        verbose: `0` silent; `1` one line per trial (stage, trial, its
+            values, objective, epochs, seconds, why it stopped) and the
+            top 5 at the end; `2` also KerasTuner's and `fit`'s output.
+            Defaults to `0`.
 
     Returns:
         A `TuneResult`: `table()`, `best_hyperparameters`, `findings`,
@@ -212,8 +254,11 @@ def tune(
     Raises:
         ValueError: On bad data, an unknown builder, hyperparameter or
             objective, an empty, inverted or non-positive log range, bad
-            stages, or too few samples per class for `cv`; all before the
-            first trial.
+            stages, too few samples per class for `cv`, or a folder holding
+            a search of other data, builder or space (resume only a match;
+            `overwrite=True` or another `project_name` starts anew); all
+            before the first trial.
+        TypeError: If `max_trials` is not an integer.
 
     Example:
 
@@ -238,14 +283,54 @@ def tune(
             y, task=task, num_classes=max(num_classes, 2), length=len(x)
         )
         num_classes = max(num_classes, 2)
-    stages = _stages.parse_stages(stages)
+    if max_trials is not None:
+        if isinstance(max_trials, bool) or not isinstance(max_trials, int):
+            raise TypeError(
+                "`max_trials` is the number of trials of a one-stage search, an "
+                f"integer >= 1. Received: max_trials={max_trials!r}"
+            )
+        if max_trials < 1 or stages is not None:
+            raise ValueError(
+                "`max_trials=N` is a shortcut for one stage of N >= 1 trials "
+                "(stages=[{'trials': N, 'epochs': 10}]); pass it or `stages`, "
+                f"not both. Received: max_trials={max_trials!r}, stages={stages!r}"
+            )
+        stages = [{**_stages.DEFAULT_STAGES[0], "trials": max_trials}]
+    stages = _stages.parse_stages(_stages.DEFAULT_STAGES if stages is None else stages)
     obj = _objective(objective, task)
-    if validation_data is None and cv is None and not 0 < validation_split < 1:
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(
+            "`verbose` is 0 (silent), 1 (a line per trial and the top 5) or 2 "
+            f"(also KerasTuner's and fit's output). Received: verbose={verbose!r}"
+        )
+    if validation_data is None and not 0 < validation_split < 1:
         raise ValueError(
             f"`validation_split` must be in (0, 1). "
             f"Received: validation_split={validation_split!r}"
         )
-    folds = _folds(x, y, validation_data, cv, validation_split, seed, task)
+    if validation_data is not None:
+        validation_data = _check_validation(x, y, validation_data, task)
+    notes = []
+    if isinstance(cv, str) and cv == "auto":
+        cv, note = _auto_cv(x, y, validation_data, validation_split, task)
+        notes += [note] if note else []
+    elif cv is not None and (isinstance(cv, bool) or not isinstance(cv, int) or cv < 2):
+        raise ValueError(
+            "`cv` is the number of folds (an integer >= 2), 'auto' (5 folds when "
+            f"the validation set would have under {SMALL_VALIDATION} rows) or None "
+            f"(never). Received: cv={cv!r}"
+        )
+    # Everything the search sees; with `cv` the folds are cut from all of it.
+    x_all, y_all = x, y
+    if validation_data is not None:
+        x_all = np.concatenate([x, validation_data[0]])
+        y_all = np.concatenate([y, validation_data[1]])
+    if cv is not None:
+        folds = _folds(x_all, y_all, cv, validation_split, seed, task)
+    elif validation_data is not None:
+        folds = [(x, y, validation_data)]
+    else:
+        folds = _folds(x, y, None, validation_split, seed, task)
 
     def make_hypermodel(space):
         return RecipeHyperModel(
@@ -266,6 +351,23 @@ def tune(
     role = _role()
     if overwrite and role != "worker" and os.path.exists(root):
         shutil.rmtree(root)
+    split = {"cv": cv, "seed": seed}
+    if cv is None and validation_data is None:
+        split["validation_split"] = validation_split
+    _fingerprint.check_or_write(
+        root,
+        _fingerprint.fingerprint(
+            x,
+            y,
+            validation_data,
+            builder=builder,
+            builder_kwargs=builder_kwargs,
+            specs=hypermodel.specs,
+            objective=obj,
+            split=split,
+        ),
+        write=role != "worker",
+    )
     base_port = os.environ.get("KERASTUNER_ORACLE_PORT")
     specs, tuners, spaces = hypermodel.specs, [], []
     defaults = hypermodel.default_values()
@@ -304,12 +406,13 @@ def tune(
                     patience=stage["patience"],
                     babysit=babysit,
                     callbacks=list(callbacks or ()),
-                    verbose=verbose,
+                    verbose=1 if verbose == 2 else 0,
+                    progress=(i, specs) if verbose else None,
                 )
     finally:
         if base_port is not None:
             os.environ["KERASTUNER_ORACLE_PORT"] = base_port
-    return TuneResult(
+    result = TuneResult(
         root,
         objective=obj,
         stages=stages,
@@ -317,8 +420,13 @@ def tune(
         tuners=tuners if role != "worker" else None,
         # Every example the search saw: x (split or folded), plus any
         # validation_data given apart from it.
-        refit_data=[(x, y)] + ([folds[0][2]] if validation_data is not None else []),
+        refit_data=[(x_all, y_all)],
         role=role,
         folds=len(folds) if cv is not None else 1,
         seed=seed,
+        notes=notes,
+        n_rows=len(folds[0][0]),
     )
+    if verbose and role != "worker":
+        print(_progress.top_lines(result), flush=True)
+    return result

@@ -31,6 +31,7 @@ def test_two_stages_table_narrowing_and_best(iris, tmp_path, monkeypatch):
         iris.x_train,
         iris.y_train,
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         search_space=SMALL,
         seed=2,
         directory=str(tmp_path / "search"),
@@ -101,6 +102,7 @@ def test_first_trials_are_the_defaults_then_the_previous_best(iris, tmp_path):
         iris.x_train,
         iris.y_train,
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         search_space={"units": (8, 64), "depth": 1, "learning_rate": (1e-5, 1e-2)},
         # A default learning rate too low to learn anything in one epoch.
         builder_kwargs={"learning_rate": 1e-5},
@@ -137,6 +139,7 @@ def test_patience_stops_a_trial_whose_objective_stalls(iris, tmp_path):
         iris.x_train,
         iris.y_train,
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         search_space={**SMALL, "learning_rate": 1e-9, "batch_norm": False},
         seed=0,
         directory=str(tmp_path),
@@ -155,6 +158,7 @@ def test_same_seed_same_table(iris, tmp_path, seed):
             iris.x_train,
             iris.y_train,
             validation_data=iris.validation_data,
+            cv=None,  # one validation set: this test is about it
             search_space=SMALL,
             seed=seed,
             directory=str(tmp_path / run),
@@ -190,6 +194,7 @@ def test_cross_validation(iris, tmp_path):
 def test_refit_trains_on_train_and_validation_for_the_best_epoch(iris, tmp_path):
     kwargs = dict(
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         # A high fixed rate: validation accuracy peaks early, patience ends it.
         search_space={**SMALL, "learning_rate": 0.05},
         seed=0,
@@ -252,6 +257,7 @@ def test_refit_after_a_validation_split_uses_all_of_x(iris, tmp_path):
     result = tune(
         iris.x_train,
         iris.y_train,
+        cv=None,
         search_space=SMALL,
         seed=0,
         directory=str(tmp_path),
@@ -319,6 +325,7 @@ def test_babysitter_stops_a_diverging_trial(iris, tmp_path):
         iris.x_train,
         iris.y_train,
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         search_space={
             "learning_rate": (200.0, 400.0),
             "units": 8,
