@@ -324,7 +324,7 @@ class TuneResult:
             trial,
             x,
             y,
-            epochs=self._refit_epochs(row),
+            best_epoch=self._refit_epochs(row),
             seed=self._seed,
             anneal=anneal,
             verbose=verbose,
