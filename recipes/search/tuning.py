@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import keras_tuner
 import numpy as np
@@ -147,6 +148,7 @@ def tune(
     search_space=None,
     stages=None,
     max_trials=None,
+    time_limit=None,
     objective=None,
     task="auto",
     directory=None,
@@ -218,6 +220,9 @@ def tune(
         max_trials: A shortcut for one stage of that many trials of 10
             epochs (KerasTuner's name); not with `stages`. Defaults to
             `None`.
+        time_limit: Seconds after which no new trial or stage starts (the
+            running trial finishes; the first trial always runs), for a
+            search on a wall-clock budget. Defaults to `None` (no limit).
         objective: `"val_accuracy"`, `"val_loss"`, `"val_mae"`, `"accuracy"`,
             `"loss"` or a `keras_tuner.Objective`. Defaults to `None`:
             `"val_accuracy"` for classification, `"val_loss"` for regression.
@@ -298,6 +303,16 @@ def tune(
         stages = [{**_stages.DEFAULT_STAGES[0], "trials": max_trials}]
     stages = _stages.parse_stages(_stages.DEFAULT_STAGES if stages is None else stages)
     obj = _objective(objective, task)
+    if time_limit is not None and (
+        isinstance(time_limit, bool)
+        or not isinstance(time_limit, (int, float))
+        or not time_limit > 0
+    ):
+        raise ValueError(
+            "`time_limit` is a number of seconds > 0, or None for no limit. "
+            f"Received: time_limit={time_limit!r}"
+        )
+    deadline = None if time_limit is None else time.time() + time_limit
     if isinstance(verbose, bool) or verbose not in (0, 1, 2):
         raise ValueError(
             "`verbose` is 0 (silent), 1 (a line per trial and the top 5) or 2 "
@@ -374,6 +389,8 @@ def tune(
     first_values = [defaults]
     try:
         for i, stage in enumerate(stages):
+            if i and deadline is not None and time.time() >= deadline:
+                break  # the time is up: the stages so far are the search
             if i and role != "worker":
                 best = TuneResult.best_values(tuners[-1], stage["top"])
                 specs = _narrowing.narrow(specs, best, margin=stage["margin"])
@@ -391,6 +408,7 @@ def tune(
                 seed=stage_seed,
                 first_values=[_search_space.place(specs, v) for v in first_values],
                 trial_seed=stage_seed,
+                deadline=deadline,
                 distribution_strategy=distribution_strategy,
                 directory=root,
                 project_name=f"stage_{i}",

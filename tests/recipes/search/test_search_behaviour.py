@@ -306,3 +306,21 @@ def test_cli_tune_takes_cv(tmp_path):
     assert cli.main(argv) == 0
     (csv,) = out.rglob("search_trials.csv")
     assert list(pd.read_csv(csv)["epochs"]) == [2]  # 1 epoch x 2 folds
+
+
+def test_time_limit_starts_no_trial_or_stage_after_it(iris, tmp_path):
+    result = tune(
+        iris.x_train,
+        iris.y_train,
+        validation_data=iris.validation_data,
+        cv=None,
+        search_space=SMALL,
+        seed=0,
+        directory=str(tmp_path),
+        stages=[{"trials": 3, "epochs": 1}, {"trials": 3, "epochs": 1}],
+        time_limit=1e-3,
+        babysit=False,
+    )
+    assert list(result.table()["trial_id"]) == ["0"]  # the first always runs
+    with pytest.raises(ValueError, match="time_limit=0"):
+        tune(iris.x_train, iris.y_train, time_limit=0, directory=str(tmp_path))
