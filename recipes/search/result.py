@@ -249,22 +249,27 @@ class TuneResult:
                 the best hyperparameters, preprocessing fitted on every
                 example the search saw (`x` and the validation data, or all
                 of `x` with `cv`), and trains it for the best trial's best
-                epoch (with `cv`, the mean over folds, rounded half up), as
+                epoch (with `cv`, the mean over folds, rounded half up; see
+                `anneal` for the epochs added to anneal), as
                 scikit-learn's `refit=True` and KerasTuner's guide do. It
                 trains without `tune`'s `callbacks` and, with
                 `tune(seed=...)`, reseeds Python, NumPy and the backend so
                 it is reproducible. Nothing is left to validate it on:
                 measure it on a test set. `None` means `True` with `cv` (no
                 single trial model exists), else `False`. Defaults to `None`.
-            anneal: For a refit, decay the learning rate to 0 over its
-                epochs on a cosine (`keras.optimizers.schedules.CosineDecay`).
+            anneal: For a refit, hold the trial's rate for its best epoch's
+                count `E`, then decay it to 0 on a cosine over `ceil(E / 2)`
+                more epochs (`keras.optimizers.schedules.CosineDecay` with a
+                constant warmup; see `recipes.search.stages.refit_plan`).
                 The trial kept the weights of its best epoch, picked on the
-                validation set; a refit has none left, and at a constant rate
-                it would end on a noisy step. Annealing lets the last epochs
-                settle (CS231n's "anneal the learning rate");
-                `benchmarks/tuning.py` measures both on MNIST-1D. An
-                optimizer that already has a schedule is left alone.
-                Defaults to `True`.
+                validation set; a refit has none left, and at a constant
+                rate it would end on a noisy step. Annealing lets the last
+                epochs settle (CS231n's "anneal the learning rate"); the
+                decay comes after the trial's `E` epochs, since a cosine
+                over them alone averages half the rate and at a low rate
+                ends short of the trial. `False` trains `E` epochs at the
+                constant rate. An optimizer that already has a schedule is
+                left alone. Defaults to `True`.
             verbose: `fit`'s verbosity for a refit. Defaults to `0`.
 
         Returns:

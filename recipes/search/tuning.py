@@ -10,7 +10,7 @@ import keras_tuner
 import numpy as np
 
 from recipes import _validate
-from recipes.search import _chief, _fingerprint, _progress
+from recipes.search import _chief, _fingerprint, _folds, _progress
 from recipes.search import narrowing as _narrowing
 from recipes.search import space as _search_space
 from recipes.search import stages as _stages
@@ -49,87 +49,6 @@ def _objective(objective, task):
             f"Received: objective={objective!r}"
         )
     return keras_tuner.Objective(objective, _OBJECTIVES[objective])
-
-
-# A validation set smaller than this is too noisy to rank trials on (on
-# wine's 22 rows, 8 of 10 trials tied at 1.0): `cv="auto"` cross-validates.
-SMALL_VALIDATION = 200
-AUTO_FOLDS = 5
-
-
-def _check_validation(x, y, validation_data, task):
-    xv, yv = validation_data
-    xv = _validate.check_x(xv, "validation_data[0]", input_shape=x.shape[1:])
-    yv = _validate.check_labels(
-        yv,
-        task=task,
-        num_classes=1 if task == "regression" else max(int(np.max(y)) + 1, 2),
-        name="validation_data[1]",
-        length=len(xv),
-    )
-    return xv, yv
-
-
-def _auto_cv(x, y, validation_data, validation_split, task):
-    """`cv="auto"`: the folds to use (or None) and the sentence saying why."""
-    n_val = (
-        len(validation_data[0])
-        if validation_data is not None
-        else int(np.ceil(len(x) * validation_split))
-    )
-    if n_val >= SMALL_VALIDATION:
-        return None, None
-    pooled = y if validation_data is None else np.concatenate([y, validation_data[1]])
-    k = AUTO_FOLDS
-    if task == "regression":
-        k = min(k, len(pooled) // 2)
-    else:
-        counts = np.bincount(pooled.astype("int64"))
-        k = min(k, int(counts[counts > 0].min()))
-    if k < 2:
-        return None, None
-    note = (
-        f"The validation set would have {n_val} rows (under {SMALL_VALIDATION}): "
-        "too few to rank trials (ties, noise), so each trial was "
-        f"cross-validated with {k} folds over all {len(pooled)} rows instead."
-    )
-    return k, note
-
-
-def _folds(x, y, cv, validation_split, seed, task):
-    from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
-
-    regression = task == "regression"
-    if cv is not None:
-        if regression:
-            if len(y) < 2 * cv:
-                raise ValueError(
-                    f"cv={cv} needs at least {2 * cv} examples. Lower `cv` or add "
-                    f"data. Received: cv={cv} with {len(y)} examples"
-                )
-            splitter = KFold(cv, shuffle=True, random_state=seed or 0)
-            return [(x[tr], y[tr], (x[va], y[va])) for tr, va in splitter.split(x)]
-        counts = np.bincount(y.astype("int64"))
-        smallest = int(counts[counts > 0].min())
-        if smallest < cv:
-            raise ValueError(
-                f"cv={cv} needs at least {cv} samples of every class, but the "
-                f"smallest class has {smallest}. Lower `cv` or add data. "
-                f"Received: cv={cv}"
-            )
-        splitter = StratifiedKFold(cv, shuffle=True, random_state=seed or 0)
-        return [
-            (x[tr], y[tr], (x[va], y[va]))
-            for tr, va in splitter.split(np.zeros(len(y)), y)
-        ]
-    x, xv, y, yv = train_test_split(
-        x,
-        y,
-        test_size=validation_split,
-        stratify=None if regression else y,
-        random_state=seed or 0,
-    )
-    return [(x, y, (xv, yv))]
 
 
 def _role():
@@ -254,7 +173,7 @@ def tune(
         A `TuneResult`: `table()`, `best_hyperparameters`, `findings`,
         `plot(path)`, and `best_model()` (the best trial's model) or
         `best_model(refit=True)` (its hyperparameters retrained on all the
-        data the search saw, for its best epoch, the rate annealed to 0).
+        data the search saw, for its best epoch, then annealed to 0).
 
     Raises:
         ValueError: On bad data, an unknown builder, hyperparameter or
@@ -324,16 +243,16 @@ def tune(
             f"Received: validation_split={validation_split!r}"
         )
     if validation_data is not None:
-        validation_data = _check_validation(x, y, validation_data, task)
+        validation_data = _folds.check_validation(x, y, validation_data, task)
     notes = []
     if isinstance(cv, str) and cv == "auto":
-        cv, note = _auto_cv(x, y, validation_data, validation_split, task)
+        cv, note = _folds.auto_cv(x, y, validation_data, validation_split, task)
         notes += [note] if note else []
     elif cv is not None and (isinstance(cv, bool) or not isinstance(cv, int) or cv < 2):
         raise ValueError(
             "`cv` is the number of folds (an integer >= 2), 'auto' (5 folds when "
-            f"the validation set would have under {SMALL_VALIDATION} rows) or None "
-            f"(never). Received: cv={cv!r}"
+            f"the validation set would have under {_folds.SMALL_VALIDATION} rows) "
+            f"or None (never). Received: cv={cv!r}"
         )
     # Everything the search sees; with `cv` the folds are cut from all of it.
     x_all, y_all = x, y
@@ -341,11 +260,11 @@ def tune(
         x_all = np.concatenate([x, validation_data[0]])
         y_all = np.concatenate([y, validation_data[1]])
     if cv is not None:
-        folds = _folds(x_all, y_all, cv, validation_split, seed, task)
+        folds = _folds.folds(x_all, y_all, cv, validation_split, seed, task)
     elif validation_data is not None:
         folds = [(x, y, validation_data)]
     else:
-        folds = _folds(x, y, None, validation_split, seed, task)
+        folds = _folds.folds(x, y, None, validation_split, seed, task)
 
     def make_hypermodel(space):
         return RecipeHyperModel(
