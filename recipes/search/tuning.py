@@ -248,6 +248,8 @@ def tune(
     if isinstance(cv, str) and cv == "auto":
         cv, note = _folds.auto_cv(x, y, validation_data, validation_split, task)
         notes += [note] if note else []
+        if note and verbose:
+            print(f"[tune] {note}", flush=True)
     elif cv is not None and (isinstance(cv, bool) or not isinstance(cv, int) or cv < 2):
         raise ValueError(
             "`cv` is the number of folds (an integer >= 2), 'auto' (5 folds when "

@@ -62,7 +62,7 @@ def test_ties_are_broken_on_val_loss(iris, tmp_path):
     assert list(csv["val_loss_at_best"]) == sorted(losses)
 
 
-def test_cv_by_default_on_a_small_validation_set(iris, tmp_path):
+def test_cv_by_default_on_a_small_validation_set(iris, tmp_path, capsys):
     result = tune(
         iris.x_train,
         iris.y_train,
@@ -72,8 +72,11 @@ def test_cv_by_default_on_a_small_validation_set(iris, tmp_path):
         directory=str(tmp_path / "small"),
         stages=[{"trials": 1, "epochs": 1}],
         babysit=False,
+        verbose=1,
     )
     assert list(result.table()["epochs"]) == [5]  # 1 epoch x 5 folds
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("[tune] The validation set would have 18 rows")
     (note,) = [f for f in result.findings if f.check == "search_cv_default"]
     assert note.severity == "info" and "18 rows" in note.message
     assert "5 folds" in note.message and "cv=None" in note.suggestion
