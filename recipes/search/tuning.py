@@ -94,9 +94,10 @@ def tune(
     so a search that is stopped (even killed mid-trial) and run again with
     `overwrite=False` finishes only the remaining trials. With
     `babysit=True` each trial runs with a `callbacks.Babysitter` of the
-    checks that stop a trial (`nan_loss`, `diverging_loss`, `dead_units`;
-    the others cost time a short trial cannot spare): a NaN, diverging or
-    dead trial stops early and is recorded with the reason. Trials that tie
+    loss checks that stop a trial (`nan_loss`, `diverging_loss`; the
+    others, tracing a probe for each new model, cost more time than a short
+    trial can spare): a NaN or diverging trial stops early and is recorded
+    with the reason. Trials that tie
     on the objective are ranked on their `val_loss` at their best epoch. A
     hyperparameter whose best value sits in the outer tenth of its range,
     and beat every trial away from that edge, gives a warning `Finding`
