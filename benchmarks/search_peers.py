@@ -19,7 +19,8 @@ validation, the best trial's epoch count and annealing:
 `recipes.search.stages.refit_plan`, what `best_model(refit=True)` does), so
 the comparison isolates the search; trials run, trials pruned or stopped
 early, wall time. Then the per-trial overhead of `babysit=True` in `tune`
-(4 trials of 2 epochs, with and without).
+(4 trials of 2 epochs, with and without, and the time inside the
+Babysitter's hooks: `benchmarks/trial_overhead.py`).
 
 Every method gets the same limit: no new trial starts after the budget
 (`tune(time_limit=...)`, Optuna's `timeout`, a KerasTuner oracle that stops
@@ -281,28 +282,21 @@ def run_optuna(data, budget, seed, workdir):
     }
 
 
-def overhead(data, workdir, repeats=4, epochs=2):
-    """Seconds a `tune` trial takes with `babysit=True` and without."""
-    space = {
-        "learning_rate": (1e-3, 2e-3), "l2": 1e-4, "dropout": 0.3, "units": 512,
-        "depth": 2, "batch_size": 128,
-    }  # fmt: skip
-    out = {}
-    for babysit in (False, True, False, True):  # twice each, alternating
-        start = time.perf_counter()
-        tune(
-            data.x_train, data.y_train, validation_data=data.validation_data,
-            search_space=space, stages=[{"trials": repeats, "epochs": epochs}],
-            directory=workdir, project_name=f"overhead_{babysit}", seed=0,
-            babysit=babysit, overwrite=True,
-        )  # fmt: skip
-        per = (time.perf_counter() - start) / repeats
-        out.setdefault(f"trial_s_babysit_{babysit}", []).append(per)
-    out = {k: min(v) for k, v in out.items()}
-    out["babysit_overhead_s"] = (
-        out["trial_s_babysit_True"] - out["trial_s_babysit_False"]
-    )
-    return out
+def overhead(data, workdir, repeats=4):
+    """A `tune` trial's seconds with `babysit=True` and without, and the
+    seconds spent inside the Babysitter's hooks (`trial_overhead.py`); run
+    last, since it wraps the hooks with timers."""
+    import trial_overhead
+
+    trial_overhead.instrument()
+    plain = trial_overhead.run(data, workdir, "overhead_plain", False, repeats)
+    babysat = trial_overhead.run(data, workdir, "overhead_babysat", True, repeats)
+    return {
+        "trial_s_babysit_False": plain["wall_s"],
+        "trial_s_babysit_True": babysat["wall_s"],
+        "babysit_overhead_s": babysat["wall_s"] - plain["wall_s"],
+        "babysit_in_hooks_s": babysat["in_hooks_s"],
+    }
 
 
 def main():
@@ -374,9 +368,9 @@ def main():
     results["summary"] = summary
     print(
         f"\nper-trial overhead of babysit=True (tune, 2 epochs): "
-        f"{results['babysit_overhead_s']:+.3f} s "
-        f"({results['trial_s_babysit_True']:.2f} s against "
-        f"{results['trial_s_babysit_False']:.2f} s); load average "
+        f"{results['babysit_in_hooks_s']:.3f} s inside the Babysitter's hooks; "
+        f"wall {results['trial_s_babysit_True']:.2f} s against "
+        f"{results['trial_s_babysit_False']:.2f} s without; load average "
         f"{results['load_average_at_start']:.1f} -> "
         f"{results['load_average_at_end']:.1f}"
     )
