@@ -296,6 +296,7 @@ def overhead(data, workdir, repeats=4):
         "trial_s_babysit_True": babysat["wall_s"],
         "babysit_overhead_s": babysat["wall_s"] - plain["wall_s"],
         "babysit_in_hooks_s": babysat["in_hooks_s"],
+        "babysit_hooks_s": babysat["hooks_s"],
     }
 
 
@@ -374,6 +375,8 @@ def main():
         f"{results['load_average_at_start']:.1f} -> "
         f"{results['load_average_at_end']:.1f}"
     )
+    for hook, s in sorted(results["babysit_hooks_s"].items(), key=lambda kv: -kv[1]):
+        print(f"  {hook:45s} {s:.3f} s a trial")
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     os.makedirs(out, exist_ok=True)
     write_json(os.path.join(out, f"{args.out}.json"), results, indent=2, default=str)
