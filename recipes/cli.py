@@ -153,6 +153,13 @@ def build_parser():
         "--trial-epochs", type=int, default=10, help="epochs per trial; default: 10"
     )
     tune.add_argument("--test-split", type=float, default=0.2, help="default: 0.2")
+    tune.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="K-fold cross-validation per trial (stratified for classes); "
+        "default: 5 folds when the validation split has under 200 rows",
+    )
     predict = sub.add_parser(
         "predict",
         help="predictions of a saved model on a table",
@@ -322,7 +329,8 @@ def _run(args):
         kwargs.update(
             tune=True,
             tune_kwargs={
-                "stages": [{"trials": args.max_trials, "epochs": args.trial_epochs}]
+                "stages": [{"trials": args.max_trials, "epochs": args.trial_epochs}],
+                **({} if args.cv is None else {"cv": args.cv}),
             },
             title=f"keras-recipes tune: {name}",
         )

@@ -290,7 +290,7 @@ def plot_confusion_matrix(matrix, class_names, path):
 
 
 def plot_search_scatter(search, path):
-    """Random-search trials: learning rate against L2, colored by the score.
+    """Random-search trials: the score against each searched hyperparameter.
 
     The figure is `recipes.tune`'s own (`TuneResult.plot`), so the run
     folder and a standalone search draw the same picture.
@@ -302,7 +302,7 @@ def plot_search_scatter(search, path):
     Returns:
         `path`.
     """
-    return str(search.plot(path, x="learning_rate", y="l2"))
+    return str(search.plot(path))
 
 
 def plot_regression(y_true, y_pred, path, *, target="target"):

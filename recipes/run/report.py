@@ -200,10 +200,34 @@ _CAPTIONS = {
     "regression": "Test split: predicted against actual (on the dashed line is "
     "perfect) and the residuals against the prediction (a pattern in them is "
     "signal the model missed).",
-    "search": "Random search: each trial's learning rate and L2 regularization, "
-    "colored by its validation score (brighter is better); crosses are trials "
-    "stopped or failed.",
+    "search": "Random search: the validation score against each searched "
+    "hyperparameter, one panel each, colored by stage; the red star is the best "
+    "trial, crosses are trials stopped or failed.",
 }
+
+
+def search_table_section(search, top=10):
+    """The search's trials, best first (the top `top`), as markdown lines."""
+    if search is None:
+        return []
+    rows = search.sorted_rows()
+    name = search.objective.name
+    names = []
+    for stage in search.search_spaces:
+        names += [n for n, v in stage.items() if isinstance(v, (tuple, list))]
+    names = list(dict.fromkeys(names))
+    head = ["rank", "stage", "trial", *names, name, "status", "epochs", "seconds"]
+    lines = [
+        f"## Random search: the best {min(top, len(rows))} of {len(rows)} trials",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|---" * len(head) + "|",
+    ]
+    for i, r in enumerate(rows[:top], 1):
+        cells = [i, r["stage"], r["trial_id"], *(r.get(n) for n in names)]
+        cells += [r[name], r["status"], r["epochs"], r["seconds"]]
+        lines.append("| " + " | ".join(_cell(_fmt(c)) for c in cells) + " |")
+    return lines + [""]
 
 
 def _diagnosis_section(verdict):
@@ -255,6 +279,7 @@ def write_report(run_dir, result, state, splits, title=None):
     ]
     lines += _diagnosis_section(result.diagnosis)
     lines += _recipe_section(result, state, splits)
+    lines += search_table_section(result.search)
     if result.preflight is not None:
         lines += [result.preflight.to_markdown(), ""]
     if result.lr_test is not None:

@@ -67,6 +67,7 @@ def read_rows(directory, n_stages, names, objective_name):
             hp = trial.hyperparameters.values
             row.update({n: hp.get(n) for n in names})
             row[objective_name] = value
+            row[_stages.TIE_BREAK] = _last(metrics, _stages.TIE_BREAK, digits=5)
             row["status"] = status
             epochs = _last(metrics, "epochs_run", side.get("epochs_run"))
             row["epochs"] = int(epochs) if epochs is not None else None

@@ -10,6 +10,10 @@ from recipes.search import narrowing as _narrowing
 from recipes.search import stages as _stages
 
 
+def _sign(direction):
+    return 1 if direction == "max" else -1
+
+
 class TuneResult:
     """The outcome of `recipes.tune`: best values, every trial, findings.
 
@@ -20,8 +24,9 @@ class TuneResult:
         search_spaces: The search space of each stage (narrowed after 0),
             in the user-facing format.
         findings: `Finding`s: ranges whose best value sits at an edge
-            (`search_range_edge`, warning) and trials the Babysitter
-            stopped (`trial_stopped`, info).
+            and won there (`search_range_edge`, warning), trials the
+            Babysitter stopped (`trial_stopped`, info) and cross-validation
+            chosen for a small validation set (`search_cv_default`, info).
         role: `"single"`, `"chief"` or `"worker"`.
     """
 
@@ -37,6 +42,8 @@ class TuneResult:
         role,
         folds=1,
         seed=None,
+        notes=(),
+        n_rows=None,
     ):
         self.directory = directory
         self.objective = objective
@@ -49,6 +56,8 @@ class TuneResult:
         self._refit_data = refit_data  # [(x, y), ...]: all the search saw
         self._folds = folds  # `cv`, or 1
         self._seed = seed
+        self._notes = list(notes)
+        self._n_rows = n_rows  # training rows of a trial (of a fold)
         self.role = role
         self._rows = self._collect()
         self.findings = self._findings()
@@ -63,7 +72,19 @@ class TuneResult:
                 "narrow around; see the trials' messages under "
                 f"{tuner.project_dir}. Received: {len(tuner.oracle.trials)} trials"
             )
-        best = tuner.oracle.get_best_trials(_stages.top_count(top, len(completed)))
+        direction = tuner.oracle.objective.direction
+
+        def key(t):
+            score = t.score if t.score is not None else -math.inf * _sign(direction)
+            metrics = t.metrics
+            tie = (
+                metrics.get_last_value(_stages.TIE_BREAK)
+                if metrics.exists(_stages.TIE_BREAK)
+                else math.inf
+            )
+            return (-_sign(direction) * score, tie)
+
+        best = sorted(completed, key=key)[: _stages.top_count(top, len(completed))]
         return [dict(t.hyperparameters.values) for t in best]
 
     def _collect(self):
@@ -76,26 +97,39 @@ class TuneResult:
                 row[name] = spec.cast(row[name])
         return rows
 
+    def _rank(self, row):
+        """Sort key, best first: the objective, then `val_loss` at the best
+        epoch (ties), then the later stage (trained longer)."""
+        name = self.objective.name
+        value = row[name]
+        scored = value is not None and math.isfinite(value)
+        scored = scored and row["status"] != "failed"
+        tie = row.get(_stages.TIE_BREAK)
+        return (
+            not scored,
+            -_sign(self.objective.direction) * value if scored else 0.0,
+            tie if tie is not None and math.isfinite(tie) else math.inf,
+            -row["stage"],
+        )
+
+    def sorted_rows(self):
+        """The table's rows, best first (see `table(sort=True)`)."""
+        return [dict(r) for r in sorted(self._rows, key=self._rank)]
+
     def _best_row(self):
-        name, sign = self.objective.name, 1 if self.objective.direction == "max" else -1
-        scored = [
-            r
-            for r in self._rows
-            if r[name] is not None
-            and math.isfinite(r[name])
-            and r["status"] != "failed"
-        ]
-        if not scored:
+        ranked = sorted(self._rows, key=self._rank)
+        if not ranked or self._rank(ranked[0])[0]:
             raise ValueError(
                 "No trial finished with a finite objective, so there is no best "
                 f"trial; see `table()` for the reasons. Received: {len(self._rows)} "
                 "trials"
             )
-        return max(scored, key=lambda r: (sign * r[name], -r["stage"]))
+        return ranked[0]
 
     @property
     def best_trial(self):
-        """The table row of the best trial (highest stage wins a tie)."""
+        """The table row of the best trial (a tie goes to the lower
+        `val_loss` at the best epoch, then to the later stage)."""
         return dict(self._best_row())
 
     @property
@@ -124,7 +158,19 @@ class TuneResult:
             best = self.best_hyperparameters
         except ValueError:
             return out
+        out += [
+            Finding(
+                "search_cv_default",
+                "info",
+                message=note,
+                suggestion="Pass cv=None to rank trials on the one validation "
+                "set, or cv=K for K folds.",
+            )
+            for note in self._notes
+        ]
         for name, side, spec, value in _narrowing.edge_positions(self._specs[0], best):
+            if not self._edge_won(name, side, spec) or self._too_big(name, side, spec):
+                continue
             bound = spec.low if side == "low" else spec.high
             way = (
                 "downward (lower the minimum)"
@@ -139,35 +185,59 @@ class TuneResult:
                     threshold=float(bound),
                     message=f"The best {name}={value:.4g} sits in the "
                     f"{'lowest' if side == 'low' else 'highest'} tenth of its "
-                    f"{spec.sampling} range [{spec.low:g}, {spec.high:g}]; the "
-                    "optimum may lie outside it.",
+                    f"{spec.sampling} range [{spec.low:g}, {spec.high:g}] and beat "
+                    "every trial away from it; the optimum may lie outside it.",
                     suggestion=f"Widen {name} {way} and search again.",
                 )
             )
         return out
 
-    def table(self):
+    def _edge_won(self, name, side, spec):
+        """True when the best trial beats every trial whose `name` is not at
+        that edge: a win by a tie (on wine, 8 of 10 trials at accuracy 1.0,
+        the defaults first) says nothing about the edge."""
+        best = self._best_row()
+        key = self._rank(best)[:2]
+        for row in self._rows:
+            if row is best or row.get(name) is None:
+                continue
+            at = list(_narrowing.edge_positions({name: spec}, {name: row[name]}))
+            if (not at or at[0][1] != side) and self._rank(row)[:2] <= key:
+                return False
+        return True
+
+    def _too_big(self, name, side, spec):
+        """True when widening a size upward would ask for more units (or
+        filters) than there are training rows (1024 units for 178 rows)."""
+        if side != "high" or name not in ("units", "filters") or not self._n_rows:
+            return False
+        return 2 * spec.high > self._n_rows
+
+    def table(self, sort=False):
         """One row a trial: stage, trial id, every hyperparameter, objective,
-        status, epochs run, best epoch (of the objective: the weights a trial
-        keeps, the epochs a refit trains; with `cv`, the mean over folds;
-        empty for searches from before it was recorded), seconds and
-        reason. A pandas DataFrame when pandas is installed, else a list of
-        dicts."""
+        `val_loss_at_best` (the tie-break), status, epochs run, best epoch
+        (of the objective: the weights a trial keeps, the epochs a refit
+        trains; with `cv`, the mean over folds; empty for searches from
+        before it was recorded), seconds and reason. In the order the trials
+        ran, or best first with `sort=True`. A pandas DataFrame when pandas
+        is installed, else a list of dicts."""
+        rows = self.sorted_rows() if sort else [dict(r) for r in self._rows]
         try:
             import pandas as pd
         except ImportError:
-            return [dict(r) for r in self._rows]
-        return pd.DataFrame(self._rows)
+            return rows
+        return pd.DataFrame(rows)
 
     def to_csv(self, path):
-        """Writes the table to `path` as CSV and returns `path`."""
+        """Writes the table, best trial first, to `path` as CSV; returns it."""
         import csv
 
+        rows = self.sorted_rows()
         with open(path, "w", newline="") as f:
-            fields = list(self._rows[0]) if self._rows else ["stage", "trial_id"]
+            fields = list(rows[0]) if rows else ["stage", "trial_id"]
             writer = csv.DictWriter(f, fieldnames=fields)
             writer.writeheader()
-            writer.writerows(self._rows)
+            writer.writerows(rows)
         return path
 
     def best_model(self, *, refit=None, anneal=True, verbose=0):
@@ -179,22 +249,27 @@ class TuneResult:
                 the best hyperparameters, preprocessing fitted on every
                 example the search saw (`x` and the validation data, or all
                 of `x` with `cv`), and trains it for the best trial's best
-                epoch (with `cv`, the mean over folds, rounded half up), as
+                epoch (with `cv`, the mean over folds, rounded half up; see
+                `anneal` for the epochs added to anneal), as
                 scikit-learn's `refit=True` and KerasTuner's guide do. It
                 trains without `tune`'s `callbacks` and, with
                 `tune(seed=...)`, reseeds Python, NumPy and the backend so
                 it is reproducible. Nothing is left to validate it on:
                 measure it on a test set. `None` means `True` with `cv` (no
                 single trial model exists), else `False`. Defaults to `None`.
-            anneal: For a refit, decay the learning rate to 0 over its
-                epochs on a cosine (`keras.optimizers.schedules.CosineDecay`).
+            anneal: For a refit, hold the trial's rate for its best epoch's
+                count `E`, then decay it to 0 on a cosine over `ceil(E / 2)`
+                more epochs (`keras.optimizers.schedules.CosineDecay` with a
+                constant warmup; see `recipes.search.stages.refit_plan`).
                 The trial kept the weights of its best epoch, picked on the
-                validation set; a refit has none left, and at a constant rate
-                it would end on a noisy step. Annealing lets the last epochs
-                settle (CS231n's "anneal the learning rate");
-                `benchmarks/tuning.py` measures both on MNIST-1D. An
-                optimizer that already has a schedule is left alone.
-                Defaults to `True`.
+                validation set; a refit has none left, and at a constant
+                rate it would end on a noisy step. Annealing lets the last
+                epochs settle (CS231n's "anneal the learning rate"); the
+                decay comes after the trial's `E` epochs, since a cosine
+                over them alone averages half the rate and at a low rate
+                ends short of the trial. `False` trains `E` epochs at the
+                constant rate. An optimizer that already has a schedule is
+                left alone. Defaults to `True`.
             verbose: `fit`'s verbosity for a refit. Defaults to `0`.
 
         Returns:
@@ -254,7 +329,7 @@ class TuneResult:
             trial,
             x,
             y,
-            epochs=self._refit_epochs(row),
+            best_epoch=self._refit_epochs(row),
             seed=self._seed,
             anneal=anneal,
             verbose=verbose,
@@ -282,46 +357,11 @@ class TuneResult:
         )
         return max(1, math.floor(epochs + 0.5))
 
-    def plot(self, path, x="learning_rate", y="l2"):
-        """Scatters `x` against `y` (log axes), colored by the objective;
-        stopped and failed trials are crosses. Writes a PNG; returns `path`."""
-        import matplotlib
+    def plot(self, path):
+        """Small multiples: the objective against each searched
+        hyperparameter (log axes for log ranges), one panel each, colored by
+        stage, the best trial a red star, stopped and failed trials crosses.
+        Writes a PNG; returns `path`."""
+        from recipes.search import _plot
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        name = self.objective.name
-        ok = [
-            r
-            for r in self._rows
-            if r.get(x) and r.get(y) and r["status"] == "completed"
-        ]
-        bad = [r for r in self._rows if r.get(x) and r.get(y) and r not in ok]
-        fig, ax = plt.subplots(figsize=(6, 4.5))
-        if ok:
-            pts = ax.scatter(
-                [r[x] for r in ok],
-                [r[y] for r in ok],
-                c=[r[name] for r in ok],
-                s=[30 + 15 * r["stage"] for r in ok],
-                cmap="viridis",
-            )
-            fig.colorbar(pts, ax=ax, label=name)
-        if bad:
-            ax.scatter(
-                [r[x] for r in bad],
-                [r[y] for r in bad],
-                marker="x",
-                c="red",
-                label="stopped / failed",
-            )
-            ax.legend(loc="best")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
-        ax.set_title(f"Random search: {x} vs {y} (bigger = later stage)")
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        return path
+        return _plot.plot_trials(self, path)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import keras_tuner
 import numpy as np
 
 from recipes import _validate
-from recipes.search import _chief
+from recipes.search import _chief, _fingerprint, _folds, _progress
 from recipes.search import narrowing as _narrowing
 from recipes.search import space as _search_space
 from recipes.search import stages as _stages
@@ -50,66 +51,6 @@ def _objective(objective, task):
     return keras_tuner.Objective(objective, _OBJECTIVES[objective])
 
 
-def _folds(x, y, validation_data, cv, validation_split, seed, task):
-    from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
-
-    regression = task == "regression"
-
-    if cv is not None:
-        if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
-            raise ValueError(
-                f"`cv` is the number of folds, an integer >= 2. Received: cv={cv!r}"
-            )
-        if validation_data is not None:
-            raise ValueError(
-                "Pass either `validation_data` or `cv`, not both: with `cv` every "
-                "fold is validated on its held-out part. "
-                "Received: validation_data=(...), cv={cv}"
-            )
-        if regression:
-            if len(y) < 2 * cv:
-                raise ValueError(
-                    f"cv={cv} needs at least {2 * cv} examples. Lower `cv` or add "
-                    f"data. Received: cv={cv} with {len(y)} examples"
-                )
-            splitter = KFold(cv, shuffle=True, random_state=seed or 0)
-            return [(x[tr], y[tr], (x[va], y[va])) for tr, va in splitter.split(x)]
-        counts = np.bincount(y.astype("int64"))
-        smallest = int(counts[counts > 0].min())
-        if smallest < cv:
-            raise ValueError(
-                f"cv={cv} needs at least {cv} samples of every class, but the "
-                f"smallest class has {smallest}. Lower `cv` or add data. "
-                f"Received: cv={cv}"
-            )
-        splitter = StratifiedKFold(cv, shuffle=True, random_state=seed or 0)
-        return [
-            (x[tr], y[tr], (x[va], y[va]))
-            for tr, va in splitter.split(np.zeros(len(y)), y)
-        ]
-    if validation_data is None:
-        x, xv, y, yv = train_test_split(
-            x,
-            y,
-            test_size=validation_split,
-            stratify=None if regression else y,
-            random_state=seed or 0,
-        )
-        validation_data = (xv, yv)
-    else:
-        xv, yv = validation_data
-        xv = _validate.check_x(xv, "validation_data[0]", input_shape=x.shape[1:])
-        yv = _validate.check_labels(
-            yv,
-            task=task,
-            num_classes=1 if regression else max(int(np.max(y)) + 1, 2),
-            name="validation_data[1]",
-            length=len(xv),
-        )
-        validation_data = (xv, yv)
-    return [(x, y, validation_data)]
-
-
 def _role():
     if "KERASTUNER_ORACLE_IP" not in os.environ:
         return "single"
@@ -121,10 +62,12 @@ def tune(
     y,
     *,
     validation_data=None,
-    cv=None,
+    cv="auto",
     builder="mlp",
     search_space=None,
-    stages=_stages.DEFAULT_STAGES,
+    stages=None,
+    max_trials=None,
+    time_limit=None,
     objective=None,
     task="auto",
     directory=None,
@@ -150,10 +93,19 @@ def tune(
     `keras_tuner.RandomSearch` project under `directory/project_name/stage_i`,
     so a search that is stopped (even killed mid-trial) and run again with
     `overwrite=False` finishes only the remaining trials. With
-    `babysit=True` each trial runs with `callbacks.Babysitter(stop_on="error")`:
-    a NaN, diverging or dead trial stops early and is recorded with the
-    reason. Hyperparameters whose best value sits in the outer tenth of its
-    range give a warning `Finding`.
+    `babysit=True` each trial runs with a `callbacks.Babysitter` of the
+    loss checks that stop a trial (`nan_loss`, `diverging_loss`; the
+    others, tracing a probe for each new model, cost more time than a short
+    trial can spare): a NaN or diverging trial stops early and is recorded
+    with the reason. Trials that tie
+    on the objective are ranked on their `val_loss` at their best epoch. A
+    hyperparameter whose best value sits in the outer tenth of its range,
+    and beat every trial away from that edge, gives a warning `Finding`
+    (never one asking for more units or filters than the training rows).
+    The project folder stores what the search ran on
+    (`recipes_search.json`: the data's shapes, dtypes and a hash of a
+    sample of rows, the builder, the space, the objective and the split);
+    a rerun that does not match raises before any training.
 
     Distributed: set `KERASTUNER_TUNER_ID` (`chief` or `tuner0`, `tuner1`...),
     `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` and run the same
@@ -166,8 +118,13 @@ def tune(
         validation_data: `(x_val, y_val)` for the objective. Defaults to
             `None` (a stratified `validation_split` of `x`, or `cv`).
         cv: Number of folds per trial (stratified for classes, `KFold`
-            for regression) (the objective is averaged
-            over folds), for small data sets. Defaults to `None`.
+            for regression; the objective is averaged over folds, the folds
+            are cut from `x` and `validation_data` together), `"auto"` or
+            `None` (one validation set, never folds). `"auto"` uses 5 folds
+            (fewer if a class has fewer rows) when the validation set would
+            have under 200 rows, where one split ties and misranks trials,
+            and says so in an info `Finding` (`search_cv_default`); else
+            one validation set. Defaults to `"auto"`.
         builder: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
         search_space: Overrides of the default space (see
             `RecipeHyperModel`). Defaults to `None`.
@@ -176,9 +133,16 @@ def tune(
             best trials to narrow around, `margin` the padding as a fraction
             of the old (log) width, `patience` the epochs without a better
             objective after which a trial stops (None: never). Defaults to
-            three stages: 24 trials of 10 epochs; 8 of up to 50 epochs
+            three stages, `None`: 24 trials of 10 epochs; 8 of up to 50 epochs
             (patience 15) around the best quarter; 4 of up to 300 epochs
-            (patience 40) around the best half.
+            (patience 40) around the best half. Defaults to `None` (those
+            three).
+        max_trials: A shortcut for one stage of that many trials of 10
+            epochs (KerasTuner's name); not with `stages`. Defaults to
+            `None`.
+        time_limit: Seconds after which no new trial or stage starts (the
+            running trial finishes; the first trial always runs), for a
+            search on a wall-clock budget. Defaults to `None` (no limit).
         objective: `"val_accuracy"`, `"val_loss"`, `"val_mae"`, `"accuracy"`,
             `"loss"` or a `keras_tuner.Objective`. Defaults to `None`:
             `"val_accuracy"` for classification, `"val_loss"` for regression.
@@ -201,19 +165,25 @@ def tune(
         builder_kwargs: Fixed builder arguments. Defaults to `None`.
         validation_split: Held-out fraction when neither `validation_data`
             nor `cv` is given. Defaults to `0.2`.
-        verbose: KerasTuner's and `fit`'s verbosity. Defaults to `0`.
+        verbose: `0` silent; `1` one line per trial (stage, trial, its
+            values, objective, epochs, seconds, why it stopped) and the
+            top 5 at the end; `2` also KerasTuner's and `fit`'s output.
+            Defaults to `0`.
 
     Returns:
         A `TuneResult`: `table()`, `best_hyperparameters`, `findings`,
         `plot(path)`, and `best_model()` (the best trial's model) or
         `best_model(refit=True)` (its hyperparameters retrained on all the
-        data the search saw, for its best epoch, the rate annealed to 0).
+        data the search saw, for its best epoch, then annealed to 0).
 
     Raises:
         ValueError: On bad data, an unknown builder, hyperparameter or
             objective, an empty, inverted or non-positive log range, bad
-            stages, or too few samples per class for `cv`; all before the
-            first trial.
+            stages, too few samples per class for `cv`, or a folder holding
+            a search of other data, builder or space (resume only a match;
+            `overwrite=True` or another `project_name` starts anew); all
+            before the first trial.
+        TypeError: If `max_trials` is not an integer.
 
     Example:
 
@@ -238,14 +208,66 @@ def tune(
             y, task=task, num_classes=max(num_classes, 2), length=len(x)
         )
         num_classes = max(num_classes, 2)
-    stages = _stages.parse_stages(stages)
+    if max_trials is not None:
+        if isinstance(max_trials, bool) or not isinstance(max_trials, int):
+            raise TypeError(
+                "`max_trials` is the number of trials of a one-stage search, an "
+                f"integer >= 1. Received: max_trials={max_trials!r}"
+            )
+        if max_trials < 1 or stages is not None:
+            raise ValueError(
+                "`max_trials=N` is a shortcut for one stage of N >= 1 trials "
+                "(stages=[{'trials': N, 'epochs': 10}]); pass it or `stages`, "
+                f"not both. Received: max_trials={max_trials!r}, stages={stages!r}"
+            )
+        stages = [{**_stages.DEFAULT_STAGES[0], "trials": max_trials}]
+    stages = _stages.parse_stages(_stages.DEFAULT_STAGES if stages is None else stages)
     obj = _objective(objective, task)
-    if validation_data is None and cv is None and not 0 < validation_split < 1:
+    if time_limit is not None and (
+        isinstance(time_limit, bool)
+        or not isinstance(time_limit, (int, float))
+        or not time_limit > 0
+    ):
+        raise ValueError(
+            "`time_limit` is a number of seconds > 0, or None for no limit. "
+            f"Received: time_limit={time_limit!r}"
+        )
+    deadline = None if time_limit is None else time.time() + time_limit
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(
+            "`verbose` is 0 (silent), 1 (a line per trial and the top 5) or 2 "
+            f"(also KerasTuner's and fit's output). Received: verbose={verbose!r}"
+        )
+    if validation_data is None and not 0 < validation_split < 1:
         raise ValueError(
             f"`validation_split` must be in (0, 1). "
             f"Received: validation_split={validation_split!r}"
         )
-    folds = _folds(x, y, validation_data, cv, validation_split, seed, task)
+    if validation_data is not None:
+        validation_data = _folds.check_validation(x, y, validation_data, task)
+    notes = []
+    if isinstance(cv, str) and cv == "auto":
+        cv, note = _folds.auto_cv(x, y, validation_data, validation_split, task)
+        notes += [note] if note else []
+        if note and verbose:
+            print(f"[tune] {note}", flush=True)
+    elif cv is not None and (isinstance(cv, bool) or not isinstance(cv, int) or cv < 2):
+        raise ValueError(
+            "`cv` is the number of folds (an integer >= 2), 'auto' (5 folds when "
+            f"the validation set would have under {_folds.SMALL_VALIDATION} rows) "
+            f"or None (never). Received: cv={cv!r}"
+        )
+    # Everything the search sees; with `cv` the folds are cut from all of it.
+    x_all, y_all = x, y
+    if validation_data is not None:
+        x_all = np.concatenate([x, validation_data[0]])
+        y_all = np.concatenate([y, validation_data[1]])
+    if cv is not None:
+        folds = _folds.folds(x_all, y_all, cv, validation_split, seed, task)
+    elif validation_data is not None:
+        folds = [(x, y, validation_data)]
+    else:
+        folds = _folds.folds(x, y, None, validation_split, seed, task)
 
     def make_hypermodel(space):
         return RecipeHyperModel(
@@ -266,12 +288,31 @@ def tune(
     role = _role()
     if overwrite and role != "worker" and os.path.exists(root):
         shutil.rmtree(root)
+    split = {"cv": cv, "seed": seed}
+    if cv is None and validation_data is None:
+        split["validation_split"] = validation_split
+    _fingerprint.check_or_write(
+        root,
+        _fingerprint.fingerprint(
+            x,
+            y,
+            validation_data,
+            builder=builder,
+            builder_kwargs=builder_kwargs,
+            specs=hypermodel.specs,
+            objective=obj,
+            split=split,
+        ),
+        write=role != "worker",
+    )
     base_port = os.environ.get("KERASTUNER_ORACLE_PORT")
     specs, tuners, spaces = hypermodel.specs, [], []
     defaults = hypermodel.default_values()
     first_values = [defaults]
     try:
         for i, stage in enumerate(stages):
+            if i and deadline is not None and time.time() >= deadline:
+                break  # the time is up: the stages so far are the search
             if i and role != "worker":
                 best = TuneResult.best_values(tuners[-1], stage["top"])
                 specs = _narrowing.narrow(specs, best, margin=stage["margin"])
@@ -289,6 +330,7 @@ def tune(
                 seed=stage_seed,
                 first_values=[_search_space.place(specs, v) for v in first_values],
                 trial_seed=stage_seed,
+                deadline=deadline,
                 distribution_strategy=distribution_strategy,
                 directory=root,
                 project_name=f"stage_{i}",
@@ -304,12 +346,13 @@ def tune(
                     patience=stage["patience"],
                     babysit=babysit,
                     callbacks=list(callbacks or ()),
-                    verbose=verbose,
+                    verbose=1 if verbose == 2 else 0,
+                    progress=(i, specs) if verbose else None,
                 )
     finally:
         if base_port is not None:
             os.environ["KERASTUNER_ORACLE_PORT"] = base_port
-    return TuneResult(
+    result = TuneResult(
         root,
         objective=obj,
         stages=stages,
@@ -317,8 +360,13 @@ def tune(
         tuners=tuners if role != "worker" else None,
         # Every example the search saw: x (split or folded), plus any
         # validation_data given apart from it.
-        refit_data=[(x, y)] + ([folds[0][2]] if validation_data is not None else []),
+        refit_data=[(x_all, y_all)],
         role=role,
         folds=len(folds) if cv is not None else 1,
         seed=seed,
+        notes=notes,
+        n_rows=len(folds[0][0]),
     )
+    if verbose and role != "worker":
+        print(_progress.top_lines(result), flush=True)
+    return result

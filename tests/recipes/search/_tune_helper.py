@@ -37,6 +37,7 @@ def main():
         data.x_train,
         data.y_train,
         validation_data=data.validation_data,
+        cv=None,
         search_space={"units": (8, 32), "depth": 1},
         stages=json.loads(stages),
         directory=directory,

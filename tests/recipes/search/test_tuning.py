@@ -1,4 +1,5 @@
 import json
+import math
 import os
 import signal
 import socket
@@ -31,6 +32,7 @@ def test_two_stages_table_narrowing_and_best(iris, tmp_path, monkeypatch):
         iris.x_train,
         iris.y_train,
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         search_space=SMALL,
         seed=2,
         directory=str(tmp_path / "search"),
@@ -101,6 +103,7 @@ def test_first_trials_are_the_defaults_then_the_previous_best(iris, tmp_path):
         iris.x_train,
         iris.y_train,
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         search_space={"units": (8, 64), "depth": 1, "learning_rate": (1e-5, 1e-2)},
         # A default learning rate too low to learn anything in one epoch.
         builder_kwargs={"learning_rate": 1e-5},
@@ -137,6 +140,7 @@ def test_patience_stops_a_trial_whose_objective_stalls(iris, tmp_path):
         iris.x_train,
         iris.y_train,
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         search_space={**SMALL, "learning_rate": 1e-9, "batch_norm": False},
         seed=0,
         directory=str(tmp_path),
@@ -155,6 +159,7 @@ def test_same_seed_same_table(iris, tmp_path, seed):
             iris.x_train,
             iris.y_train,
             validation_data=iris.validation_data,
+            cv=None,  # one validation set: this test is about it
             search_space=SMALL,
             seed=seed,
             directory=str(tmp_path / run),
@@ -181,7 +186,8 @@ def test_cross_validation(iris, tmp_path):
     best_epoch = table["best_epoch"].iloc[0]
     assert 1 <= best_epoch <= 2
     model = result.best_model()  # with cv: refit on all of x for the best epoch
-    assert len(model.history.epoch) == round(best_epoch)
+    held = round(best_epoch)  # then the annealing, over half as many again
+    assert len(model.history.epoch) == held + math.ceil(held / 2)
     assert model.predict(iris.x_test, verbose=0).shape[1] == 3
     with pytest.raises(ValueError, match="no trial model"):
         result.best_model(refit=False)
@@ -190,6 +196,7 @@ def test_cross_validation(iris, tmp_path):
 def test_refit_trains_on_train_and_validation_for_the_best_epoch(iris, tmp_path):
     kwargs = dict(
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         # A high fixed rate: validation accuracy peaks early, patience ends it.
         search_space={**SMALL, "learning_rate": 0.05},
         seed=0,
@@ -201,7 +208,9 @@ def test_refit_trains_on_train_and_validation_for_the_best_epoch(iris, tmp_path)
     row = result.best_trial
     assert row["best_epoch"] < row["epochs"] < 10  # the precondition
     models = [result.best_model(refit=True) for _ in range(2)]
-    assert len(models[0].history.epoch) == row["best_epoch"]
+    # The trial's best epoch at its rate, then a cosine to 0 over half as many.
+    held = int(row["best_epoch"])
+    assert len(models[0].history.epoch) == held + math.ceil(held / 2)
     # Preprocessing fitted on every example the search saw: train + validation.
     everything = np.concatenate([iris.x_train, iris.x_val])
     mean = np.asarray(models[0].get_layer("preprocessing").mean).ravel()
@@ -228,8 +237,15 @@ def test_refit_trains_on_train_and_validation_for_the_best_epoch(iris, tmp_path)
         "CosineDecay"
     )
     assert rate(models[0]) < 1e-6
+    schedule = keras.optimizers.schedules.deserialize(
+        models[0].optimizer.get_config()["learning_rate"]
+    )
+    steps = math.ceil(len(everything) / row["batch_size"])
+    assert float(schedule(held * steps - 1)) == pytest.approx(0.05)  # held
+    assert float(schedule((held + 1) * steps)) < 0.05  # then decayed
     constant = result.best_model(refit=True, anneal=False)
     assert rate(constant) == pytest.approx(0.05)
+    assert len(constant.history.epoch) == held
     # The annealed model reloads in safe mode.
     models[0].save(tmp_path / "refit.keras")
     reloaded = keras.saving.load_model(tmp_path / "refit.keras", safe_mode=True)
@@ -244,7 +260,7 @@ def test_refit_trains_on_train_and_validation_for_the_best_epoch(iris, tmp_path)
     old = tune(iris.x_train, iris.y_train, **kwargs)  # resumes: nothing to run
     assert old.best_trial["best_epoch"] is None
     with pytest.warns(UserWarning, match="did not record its best epoch"):
-        model = old.best_model(refit=True)
+        model = old.best_model(refit=True, anneal=False)
     assert len(model.history.epoch) == row["epochs"] - 3 == row["best_epoch"]
 
 
@@ -252,6 +268,7 @@ def test_refit_after_a_validation_split_uses_all_of_x(iris, tmp_path):
     result = tune(
         iris.x_train,
         iris.y_train,
+        cv=None,
         search_space=SMALL,
         seed=0,
         directory=str(tmp_path),
@@ -319,6 +336,7 @@ def test_babysitter_stops_a_diverging_trial(iris, tmp_path):
         iris.x_train,
         iris.y_train,
         validation_data=iris.validation_data,
+        cv=None,  # one validation set: this test is about it
         search_space={
             "learning_rate": (200.0, 400.0),
             "units": 8,
