@@ -1,12 +1,14 @@
 """The `keras-recipes` argument parser: its commands, flags and defaults.
 
 `recipes.cli` runs what this parser reads; keeping the flags apart keeps
-each module to one job (and `--help` free of any heavy import).
+each module to one job (and `--help` free of any heavy import). `as_flags`
+turns the library's Python argument names in a message into these flags.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 
 
 class _Parser(argparse.ArgumentParser):
@@ -150,3 +152,35 @@ def build_parser():
         "--output", metavar="PATH", help="CSV to write; default: standard output"
     )
     return parser
+
+
+def _flags(parser):
+    """`{python_name: "--flag"}` for every option of every command."""
+    found, todo = {}, [parser]
+    while todo:
+        p = todo.pop()
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend(action.choices.values())
+            longs = [o for o in action.option_strings if o.startswith("--")]
+            if longs and action.dest not in ("help", "no_preflight"):
+                found[action.dest] = longs[0]
+    return found
+
+
+def as_flags(message, parser):
+    """Rewrites Python argument names in `message` as the flags of `parser`.
+
+    The library speaks Python (`task='regression'`, `` `output_dir` ``); on
+    the command line the same advice reads `--task regression` and
+    `--output-dir`.
+    """
+    for name, flag in sorted(_flags(parser).items(), key=lambda kv: -len(kv[0])):
+        value = r"""('[^']*'|"[^"]*"|[^\s,;)]+)"""
+        message = re.sub(
+            rf"(?<![\w.`-]){name}={value}",
+            lambda m, flag=flag: f"{flag} {m.group(1).strip(chr(39) + chr(34))}",
+            message,
+        )
+        message = re.sub(rf"`{name}`", flag, message)
+    return message

@@ -8,6 +8,10 @@
 
 Exit status: 0 on success, 2 on bad input (one line on stderr, no
 traceback), 1 when `--strict` is given and a check reported an error.
+
+Cheap checks (flags, the data file, its labels, the run folder) run before
+Keras is imported; Keras and TensorFlow are then imported with TensorFlow's
+native start-up log lines silenced (`TF_CPP_MIN_LOG_LEVEL=3`, unless set).
 """
 
 from __future__ import annotations
@@ -15,22 +19,21 @@ from __future__ import annotations
 import os
 import sys
 
-from recipes._cli_parser import build_parser
+from recipes import _validate
+from recipes._cli_checks import (
+    check_output_dir,
+    import_keras_quietly,
+    positive,
+)
+from recipes._cli_parser import as_flags, build_parser
 from recipes._data_files import BadInput, load_data, one_line
-
-
-def _positive(args, *names):
-    for name in names:
-        value = getattr(args, name, None)
-        if value is not None and value <= 0:
-            flag = "--" + name.replace("_", "-")
-            raise BadInput(f"{flag} must be positive. Received: {flag} {value}")
 
 
 def _babysit(args, **kwargs):
     from recipes.run.babysit import babysit
 
     result = babysit(
+        strict=args.strict,
         output_dir=args.output_dir,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -70,6 +73,7 @@ def _data_kwargs(args):
             f"arrays. Received: {args.data} with {given[0]}"
         )
     data = load_data(args.data, args.target)
+    _validate.check_targets(data["y"], args.task, length=len(data["x"]))
     kwargs = {"task": args.task, "class_names": data["class_names"]}
     if "x_test" in data:
         kwargs.update(x_test=data["x_test"], y_test=data["y_test"])
@@ -77,11 +81,15 @@ def _data_kwargs(args):
 
 
 def _table_kwargs(args, table):
-    from recipes.models.tabular import column_problems
-
     data = load_data(args.data, args.target, **table)
     problems = data["problems"]
+    text_target = data.get("class_names") is not None
+    if not problems and not (args.task == "regression" and text_target):
+        _validate.check_targets(data["y"], args.task, length=len(data["y"]))
     if "frame" in data:
+        import_keras_quietly()
+        from recipes.models.tabular import column_problems
+
         features = data["frame"][data["features"]]
         problems += column_problems(features, categorical=data["categorical"])
         if args.task == "regression" and data["class_names"] is not None:
@@ -116,6 +124,7 @@ def _predict(args):
     for path, kind in ((args.model, "MODEL"), (args.data, "DATA")):
         if not os.path.isfile(path):
             raise BadInput(f"No such file: check the {kind} path. Received: {path}")
+    import_keras_quietly()
     model = load_model(args.model)
     if not model.schema:
         raise BadInput(
@@ -138,10 +147,20 @@ def _predict(args):
 
 
 def _run(args):
+    positive(
+        args,
+        "epochs",
+        "batch_size",
+        "patience",
+        "learning_rate",
+        "max_trials",
+        "trial_epochs",
+    )
+    check_output_dir(getattr(args, "output_dir", None))
     if args.command == "demo":
         from recipes import datasets
 
-        _positive(args, "epochs", "batch_size", "patience", "learning_rate")
+        import_keras_quietly()
         data = datasets.load("digits")
         return _babysit(
             args,
@@ -156,18 +175,10 @@ def _run(args):
     if args.command == "predict":
         return _predict(args)
     x, y, kwargs = _data_kwargs(args)
+    import_keras_quietly()
     name = os.path.basename(args.data)
     if args.command == "check":
         return _check(args, x, y, kwargs)
-    _positive(
-        args,
-        "epochs",
-        "batch_size",
-        "patience",
-        "learning_rate",
-        "max_trials",
-        "trial_epochs",
-    )
     if "x_test" not in kwargs:
         kwargs["test_split"] = args.test_split
     if args.command == "tune":
@@ -250,7 +261,7 @@ def main(argv=None):
     >>> main(["demo", "--epochs", "5", "--output-dir", "runs/demo"])  # doctest: +SKIP
     0
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -262,8 +273,24 @@ def main(argv=None):
     try:
         return _run(args)
     except (ValueError, TypeError, OSError) as e:
-        print(f"keras-recipes {args.command}: error: {one_line(e)}", file=sys.stderr)
+        message = as_flags(one_line(e), parser)
+        print(f"keras-recipes {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except RuntimeError as e:
+        from recipes.run._flow import PreflightError
+
+        if not isinstance(e, PreflightError):
+            raise
+        for finding in e.findings:
+            print(f"  {finding}")
+        checks = ", ".join(sorted({f.check for f in e.findings}))
+        print(
+            f"keras-recipes {args.command}: error: {len(e.findings)} error "
+            f"finding(s) before training ({checks}) and --strict was given: "
+            "stopped before training, no run folder written",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("keras-recipes: interrupted; no run folder was finished", file=sys.stderr)
         return 130

@@ -18,9 +18,26 @@ FIGURES = {
     "layer_health": "layer_health.png",
     "activations": "activation_histograms.png",
     "confusion_matrix": "confusion_matrix.png",
+    "roc_pr": "roc_pr.png",
     "regression": "predicted_vs_actual.png",
     "search": "search.png",
 }
+
+
+class PreflightError(RuntimeError):
+    """`babysit(strict=True)` stopped before training: a check found an error.
+
+    Attributes:
+        findings: The error findings, in the order found.
+    """
+
+    def __init__(self, findings):
+        self.findings = list(findings)
+        checks = ", ".join(sorted({f.check for f in self.findings}))
+        super().__init__(
+            f"{len(self.findings)} error finding(s) before training ({checks}); "
+            "nothing was trained. Fix them, or run without strict."
+        )
 
 
 def _say(verbose, text):
@@ -122,6 +139,7 @@ def run(
     tune_kwargs,
     seed,
     verbose,
+    strict=False,
 ):
     """Runs every stage into the folder `tmp`; returns the state for the report."""
     from callbacks import Babysitter
@@ -183,6 +201,9 @@ def run(
         )
         state["preflight"] = report
         state["stages"] += [("preflight", f) for f in report.findings]
+    errors = [f for _, f in state["stages"] if f.severity == "error"]
+    if strict and errors:
+        raise PreflightError(errors)
     if learning_rate is None:
         learning_rate = _lr_test(
             model, splits, state, batch_size=batch_size, verbose=verbose
@@ -267,6 +288,10 @@ def run(
         pred = model.predict(splits.x_test, batch_size=256, verbose=0)
         state["test_predictions"] = (splits.y_test, pred)
         state["target_name"] = splits.target_name
+    if metrics and splits.task == "classification" and splits.num_classes == 2:
+        probs = model.predict(splits.x_test, batch_size=256, verbose=0)
+        probs = probs.reshape(len(probs), -1)
+        state["test_scores"] = (splits.y_test, probs[:, -1])  # P(class 1)
 
     state["baselines"] = baselines(splits, seed=seed or 0) if metrics else {}
     state["stages"] += [
@@ -314,33 +339,34 @@ def _write_files(tmp, state, start_acts, end_acts):
     )
     _dump(os.path.join(tmp, "findings.json"), steps.tagged_stages(state["stages"]))
     figs = state["figures"]
-    path = lambda key: os.path.join(tmp, FIGURES[key])  # noqa: E731
     training = [f for stage, f in state["stages"] if stage == "training"]
-    figs["curves"] = plots.plot_curves(history, training, path("curves"))
+    drawn = {"curves": plots.plot_curves(history, training)}
     test = state["lr_test"]
     if test is not None:
-        figs["lr_range_test"] = plots.plot_lr_range(test, path("lr_range_test"))
+        drawn["lr_range_test"] = plots.plot_lr_range(test)
     if any(k.startswith(("dead_fraction/", "update_ratio/")) for k in history):
-        figs["layer_health"] = plots.plot_layer_health(history, path("layer_health"))
+        drawn["layer_health"] = plots.plot_layer_health(history)
     if start_acts:
-        figs["activations"] = plots.plot_activation_histograms(
+        drawn["activations"] = plots.plot_activation_histograms(
             start_acts,
             end_acts,
-            path("activations"),
             title="activations per layer on a probe of the training data",
             labels=("start of training", "end of training"),
         )
     if "confusion_matrix" in state["metrics"]:
-        figs["confusion_matrix"] = plots.plot_confusion_matrix(
-            state["metrics"]["confusion_matrix"],
-            state["metrics"]["class_names"],
-            path("confusion_matrix"),
+        drawn["confusion_matrix"] = plots.plot_confusion_matrix(
+            state["metrics"]["confusion_matrix"], state["metrics"]["class_names"]
+        )
+    if state.get("test_scores") is not None:
+        drawn["roc_pr"] = plots.plot_roc_pr(
+            *state["test_scores"], positive=str(state["metrics"]["class_names"][1])
         )
     if state.get("test_predictions") is not None:
-        figs["regression"] = plots.plot_regression(
-            *state["test_predictions"],
-            path("regression"),
-            target=state.get("target_name") or "target",
+        drawn["regression"] = plots.plot_regression(
+            *state["test_predictions"], target=state.get("target_name") or "target"
         )
     if state["search"] is not None:
-        figs["search"] = plots.plot_search_scatter(state["search"], path("search"))
+        drawn["search"] = plots.plot_search_scatter(state["search"])
+    for key, fig in drawn.items():
+        figs[key] = os.path.join(tmp, FIGURES[key])
+        fig.savefig(figs[key])

@@ -282,13 +282,11 @@ class TuneResult:
         )
         return max(1, math.floor(epochs + 0.5))
 
-    def plot(self, path, x="learning_rate", y="l2"):
+    def plot(self, path=None, x="learning_rate", y="l2"):
         """Scatters `x` against `y` (log axes), colored by the objective;
-        stopped and failed trials are crosses. Writes a PNG; returns `path`."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        stopped and failed trials are crosses. Writes a PNG when `path` is
+        given; returns the `matplotlib.figure.Figure` (inline in Jupyter)."""
+        from matplotlib.figure import Figure
 
         name = self.objective.name
         ok = [
@@ -297,7 +295,8 @@ class TuneResult:
             if r.get(x) and r.get(y) and r["status"] == "completed"
         ]
         bad = [r for r in self._rows if r.get(x) and r.get(y) and r not in ok]
-        fig, ax = plt.subplots(figsize=(6, 4.5))
+        fig = Figure(figsize=(6, 4.5), dpi=100, layout="constrained")
+        ax = fig.subplots()
         if ok:
             pts = ax.scatter(
                 [r[x] for r in ok],
@@ -321,7 +320,6 @@ class TuneResult:
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.set_title(f"Random search: {x} vs {y} (bigger = later stage)")
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        return path
+        if path is not None:
+            fig.savefig(path)
+        return fig
