@@ -372,7 +372,9 @@ def babysit(
         )
         result.seconds = time.perf_counter() - start
         from recipes.run.report import write_report
+        from recipes.run.report_html import write_html
 
+        write_html(tmp, result, state, title=title)
         write_report(tmp, result, state, splits, title=title)  # written last
         steps.close_run_dir(tmp, final)
     except BaseException:

@@ -326,7 +326,8 @@ def plot_activation_histograms(
                 ax.hist(np.clip(shown, lo, hi), bins=40, range=(lo, hi), color=color)
                 text = f"mean {values.mean():.3g}\nstd {values.std():.3g}"
                 if zeros > 0.2:
-                    text += f"\nzeros {zeros:.0%}\n(not drawn)"
+                    share = f"{zeros:.1%}" if 0.99 < zeros < 1 else f"{zeros:.0%}"
+                    text += f"\nzeros {share}\n(not drawn)"
                 ax.text(0.97, 0.95, text, transform=ax.transAxes, **_CORNER)
             ax.set_xlim(lo, hi)
             ax.tick_params(labelsize=7)

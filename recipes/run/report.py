@@ -295,9 +295,11 @@ def write_report(run_dir, result, state, splits, title=None):
     lines += [
         "## Files",
         "",
-        "`report.md` (this page), `history.csv` (every per-epoch figure, one row "
-        "per epoch), `findings.json`, `metrics.json`, `model.keras` (reload with "
-        "`keras.saving.load_model`), and the PNG figures above.",
+        "`report.md` (this page), `report.html` (the same run in one "
+        "self-contained page, figures embedded), `history.csv` (every "
+        "per-epoch figure, one row per epoch), `findings.json`, `metrics.json`, "
+        "`model.keras` (reload with `keras.saving.load_model`), and the PNG "
+        "figures above.",
         "",
         "## The recipe",
         "",
