@@ -76,6 +76,12 @@ def _add_run_args(p, epochs):
         action="store_true",
         help="exit with status 1 if any check reports an error",
     )
+    p.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="also write TensorBoard logs to DIR: losses and metrics, activation "
+        "histograms per layer and epoch, the findings as text",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the summary")
 
 

@@ -34,6 +34,7 @@ def _babysit(args, **kwargs):
 
     result = babysit(
         strict=args.strict,
+        tensorboard=args.tensorboard,
         output_dir=args.output_dir,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -157,6 +158,12 @@ def _run(args):
         "trial_epochs",
     )
     check_output_dir(getattr(args, "output_dir", None))
+    board = getattr(args, "tensorboard", None)
+    if board is not None and os.path.exists(board) and not os.path.isdir(board):
+        raise BadInput(
+            "--tensorboard takes a folder for the TensorBoard logs, but it is a "
+            f"file. Received: --tensorboard {board}"
+        )
     if args.command == "demo":
         from recipes import datasets
 

@@ -140,6 +140,7 @@ def run(
     seed,
     verbose,
     strict=False,
+    tensorboard=None,
 ):
     """Runs every stage into the folder `tmp`; returns the state for the report."""
     from callbacks import Babysitter
@@ -230,8 +231,15 @@ def run(
     sitter = Babysitter(verbose=1 if verbose else 0)
     model_path = os.path.join(tmp, "model.keras")
     epoch_log = _fit_callbacks.EpochLog()
-    cbs = [
-        sitter,
+    cbs = [sitter]
+    if tensorboard is not None:  # after the sitter: it sees its keys and findings
+        from callbacks import BabysitterTensorBoard
+
+        cbs += [
+            BabysitterTensorBoard(tensorboard, babysitter=sitter),
+            keras.callbacks.TensorBoard(os.fspath(tensorboard), write_graph=False),
+        ]
+    cbs += [
         keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=patience, restore_best_weights=True
         ),

@@ -193,6 +193,7 @@ def babysit(
     seed=None,
     verbose=1,
     strict=False,
+    tensorboard=None,
 ):
     """Runs the whole recipe on `(x, y)` and writes a run folder explaining it.
 
@@ -264,6 +265,11 @@ def babysit(
             Defaults to `1`.
         strict: Stop before training when the data or pre-flight checks
             report an error (no run folder is left). Defaults to `False`.
+        tensorboard: A TensorBoard log folder, or `None`. Given, training
+            writes Keras' own `TensorBoard` logs there (losses, metrics, the
+            Babysitter's per-epoch figures) and `callbacks.BabysitterTensorBoard`
+            events in its `babysitter/` run (activation histograms per layer
+            and epoch, the findings as text). Defaults to `None`.
 
     Returns:
         A `BabysitResult` (model, history, findings, metrics, run_dir, ...).
@@ -356,6 +362,7 @@ def babysit(
             seed=seed,
             verbose=verbose,
             strict=strict,
+            tensorboard=tensorboard,
         )
         result = BabysitResult(
             model=state["model"],

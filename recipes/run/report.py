@@ -61,8 +61,8 @@ def _findings_section(stages):
         )
     return lines + [
         "",
-        "Epochs are counted from 1, as in the figures (`history.csv` keeps "
-        "Keras's count from 0).",
+        "Epochs are counted from 1 everywhere (the terminal, the figures, "
+        "`history.csv`, `findings.json`, TensorBoard), as on Keras' progress bar.",
         "",
     ]
 

@@ -137,3 +137,32 @@ def test_demo_prints_no_tensorflow_start_up_lines(tmp_path):
     assert "Test accuracy" in proc.stdout
     assert not TF_NOISE.search(proc.stderr + proc.stdout), proc.stderr
     assert "IMPORTED ['keras', 'tensorflow']" in proc.stdout  # it did load TF
+
+
+def test_fit_with_tensorboard_writes_activations_findings_and_scalars(tmp_path):
+    from tensorboard.backend.event_processing import event_accumulator as ea
+
+    x = _x(120)
+    path = _npz(tmp_path / "g.npz", x, (x[:, 0] > 0).astype("int64"))
+    board = tmp_path / "tb"
+    argv = ["fit", path, "--output-dir", str(tmp_path / "run"), "--epochs", "3"]
+    argv += ["--tensorboard", str(board), "--learning-rate", "0.01", "--quiet"]
+    argv += ["--no-preflight"]
+    assert main(argv) == 0
+    ours = ea.EventAccumulator(str(board / "babysitter"), {ea.TENSORS: 0})
+    ours.Reload()
+    tags = ours.Tags()["tensors"]
+    histograms = [t for t in tags if t.startswith("activations/")]
+    assert histograms and "diagnosis" in tags
+    assert [e.step for e in ours.Tensors(histograms[0])] == [0, 1, 2, 3]
+    keras_logs = ea.EventAccumulator(str(board / "train"), {ea.TENSORS: 0})
+    keras_logs.Reload()
+    assert "epoch_loss" in keras_logs.Tags()["tensors"]  # Keras' own scalars
+
+
+def test_tensorboard_must_be_a_folder(tmp_path, capsys):
+    (tmp_path / "tb").write_text("a file")
+    path = _npz(tmp_path / "g.npz", _x(), np.arange(80) % 2)
+    assert main(["fit", path, "--tensorboard", str(tmp_path / "tb")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--tensorboard" in err
