@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 import time
 
 from recipes.run.report import _CAPTIONS, _SEVERITY_ORDER, _STAGE_NAMES
@@ -31,7 +32,8 @@ table { border-collapse: collapse; margin: .6em 0; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 4px 8px; vertical-align: top;
          text-align: left; }
 th { background: #f4f4f4; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.wide { overflow-x: auto; max-width: 100%; }
 .sev-error { color: #c44e52; font-weight: 600; }
 .sev-warning { color: #c0632a; font-weight: 600; }
 .sev-info { color: #4c72b0; }
@@ -42,7 +44,8 @@ code { background: #f4f4f4; padding: 0 3px; border-radius: 3px; }
 
 
 def _e(value):
-    return html.escape(str(value))
+    """Escaped text; `code` spans (the checks' messages use them) as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(value)))
 
 
 def _num(value):
@@ -62,6 +65,13 @@ def _table(header, rows, numeric=()):
     return "\n".join(out) + "</table>"
 
 
+def _where(finding):
+    """` (epoch 3, dense_1)`: where a finding points, epochs from 1."""
+    parts = [f"epoch {finding.epoch + 1}"] if finding.epoch is not None else []
+    parts += [_e(finding.layer)] if finding.layer else []
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def _verdict(result):
     verdict = result.diagnosis
     if verdict is None:
@@ -69,12 +79,11 @@ def _verdict(result):
             '<div class="verdict ok"><b>Diagnosis: no problem found.</b> No '
             "warning or error: nothing to fix.</div>"
         )
-    worst = min((f.severity for f in verdict.evidence), key=_SEVERITY_ORDER.get)
+    severities = [f.severity for f in verdict.evidence] or ["warning"]
+    worst = min(severities, key=_SEVERITY_ORDER.get)
     kind = "bad" if worst == "error" else "warn"
     evidence = ", ".join(
-        f"<code>{_e(f.check)}</code>"
-        + (f" (epoch {f.epoch + 1})" if f.epoch is not None else "")
-        for f in verdict.evidence
+        f"<code>{_e(f.check)}</code>{_where(f)}" for f in verdict.evidence
     )
     return (
         f'<div class="verdict {kind}"><b>Diagnosis: {_e(verdict.cause)}.</b> '
@@ -176,8 +185,15 @@ def _trials(search):
         return "<p>No trial finished.</p>"
     skip = {"reason"}
     header = [k for k in rows[0] if k not in skip]
-    body = [tuple(_e(_num(r.get(k))) for k in header) for r in rows]
-    return _table(header, body, numeric=tuple(range(len(header))))
+
+    def cell(value):
+        if isinstance(value, float):
+            return f"{value:.3g}"
+        return "" if value is None else str(value)
+
+    body = [tuple(_e(cell(r.get(k))) for k in header) for r in rows]
+    table = _table(header, body, numeric=tuple(range(len(header))))
+    return f'<div class="wide">{table}</div>'
 
 
 def write_html(run_dir, result, state, title=None):
