@@ -143,7 +143,7 @@ class BabysitterTensorBoard(keras.callbacks.Callback):
                 wall_time=time.time(), file_version="brain.Event:2"
             ).SerializeToString()
         )
-        self.steps, self.skipped, self._written, self._keys = [], None, 0, set()
+        self.steps, self.skipped, self._written, self._keys = [], None, set(), set()
         self._probe, reason = make_probe(self.model, self.probe_data, self.probe_size)
         self.skipped = reason
         self._histograms(0)
@@ -171,7 +171,9 @@ class BabysitterTensorBoard(keras.callbacks.Callback):
     def _findings(self, last_step=0):
         """Writes the Babysitter's new findings, one text per check and step."""
         found = getattr(self.babysitter, "findings", None) or []
-        new, self._written = found[self._written :], len(found)
+        # by value, not by position: the end-of-run re-grade replaces findings
+        new = [f for f in found if f not in self._written]
+        self._written.update(new)
         grouped = {}
         for f in new:
             step = 0 if f.epoch is None else f.epoch + 1

@@ -70,7 +70,7 @@ def test_findings_are_text_at_their_epoch(tmp_path):
             keras.layers.Dense(10, activation="relu"),
         ]
     )
-    model.compile(keras.optimizers.SGD(5.0), "sparse_categorical_crossentropy")
+    model.compile(keras.optimizers.SGD(3.0), "sparse_categorical_crossentropy")
     sitter = Babysitter(verbose=0)
     board = BabysitterTensorBoard(tmp_path, babysitter=sitter, run="train")
     model.fit(x, y, epochs=4, batch_size=32, verbose=0, callbacks=[sitter, board])
