@@ -77,7 +77,12 @@ def _mark_training(ax, history, findings, *, legend):
     """Best epoch, learning-rate cuts and the findings' epochs, in the legend."""
     best = best_epoch(history)
     if best is not None:
-        ax.axvline(best, color="#55a868", lw=1.4, label=f"best epoch {best} (kept)")
+        label = f"best epoch {best} (weights kept)"
+        data = _series(history, "val_data_loss")
+        if data is not None and np.isfinite(data).any():
+            if int(np.nanargmin(data)) + 1 != best:  # the penalty moved it
+                label = f"best epoch {best} (lowest val_loss, L2 included; kept)"
+        ax.axvline(best, color="#55a868", lw=1.4, label=label)
     cuts = lr_cuts(history)
     for i, (epoch, _, _) in enumerate(cuts):
         label = None

@@ -110,7 +110,7 @@ def test_curves_mark_best_epoch_lr_cuts_and_findings_in_the_legend():
     assert loss_ax.get_title().startswith("data loss")
     labels = _legend(loss_ax)
     best = int(np.argmin(_history()["val_loss"])) + 1
-    assert f"best epoch {best} (kept)" in labels
+    assert f"best epoch {best} (weights kept)" in labels
     assert any(
         t.startswith("learning rate cuts: 0.01 -> 0.0009 (ReduceLROnPlateau)")
         for t in labels
@@ -130,6 +130,12 @@ def test_curves_mark_best_epoch_lr_cuts_and_findings_in_the_legend():
         if low <= v <= high
     ]
     assert len(ticks) >= 4 and len(set(ticks)) == len(ticks), ticks
+    # EarlyStopping keeps the lowest val_loss (with the penalty), which can
+    # differ from the lowest validation data loss drawn: the label says so
+    moved = dict(_history(), val_loss=[1.0, 0.5, 0.9], val_data_loss=[0.9, 0.4, 0.3])
+    moved = {k: v[:3] for k, v in moved.items()}
+    labels = _legend(plots.plot_curves(moved).axes[0])
+    assert "best epoch 2 (lowest val_loss, L2 included; kept)" in labels
     # less than a decade: linear
     flat = plots.plot_curves({"loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9, 0.8]})
     assert flat.axes[0].get_yscale() == "linear"
