@@ -27,11 +27,13 @@ from callbacks.finding import Finding
 from callbacks.generalization import GeneralizationWatch
 from callbacks.gradients import GradientMonitor
 from callbacks.loss_watch import LossWatch
+from callbacks.tensorboard import BabysitterTensorBoard
 from callbacks.update_ratio import UpdateRatioMonitor
 
 __all__ = [
     "ActivationStats",
     "Babysitter",
+    "BabysitterTensorBoard",
     "BatchNormMonitor",
     "DeadUnitMonitor",
     "Diagnosis",

@@ -19,7 +19,10 @@ class Finding:
     Args:
         check: Fixed snake_case name of the check, e.g. `"dead_units"`.
         severity: One of `"info"`, `"warning"`, `"error"`.
-        epoch: 0-based epoch the finding refers to, or `None` (before training).
+        epoch: 0-based epoch the finding refers to (the index Keras passes
+            to `on_epoch_end`), or `None` (before training). What is written
+            for people and files (`str`, `to_dict`) counts from 1, as Keras'
+            progress bar does: `epoch=0` prints as "epoch 1".
         layer: Name of the layer concerned, or `None` for the whole model.
         value: The measured figure (a float), or `None`.
         threshold: The figure `value` was compared with, or `None`.
@@ -58,8 +61,14 @@ class Finding:
             )
 
     def to_dict(self):
-        """Returns the finding as a JSON-ready dict (NaN/inf become strings)."""
+        """Returns the finding as a JSON-ready dict (NaN/inf become strings).
+
+        `"epoch"` counts from 1 (the epoch Keras' progress bar shows), like
+        `str(finding)`, the report and the figures.
+        """
         out = dataclasses.asdict(self)
+        if self.epoch is not None:
+            out["epoch"] = int(self.epoch) + 1
         for key in ("value", "threshold"):
             v = out[key]
             if v is not None:
@@ -70,7 +79,7 @@ class Finding:
     def __str__(self):
         where = []
         if self.epoch is not None:
-            where.append(f"epoch {self.epoch}")
+            where.append(f"epoch {self.epoch + 1}")
         if self.layer is not None:
             where.append(self.layer)
         loc = f" ({', '.join(where)})" if where else ""

@@ -197,3 +197,29 @@ def infer_task(y, task):
     integral = np.all(arr == np.round(arr)) and arr.ndim == 1
     few = integral and len(np.unique(arr)) <= MAX_CLASSES
     return "classification" if few and arr.min() >= 0 else "regression"
+
+
+def check_targets(y, task, length=None):
+    """Infers the task and checks `y` for it; numpy only, cheap.
+
+    Returns:
+        `(task, y, num_classes)`: `"classification"` or `"regression"`, the
+        checked labels (int64) or targets (float32), and the number of
+        classes (1 for regression).
+    """
+    task = infer_task(y, task)
+    if task == "regression":
+        return task, check_labels(y, task=task, num_classes=1, length=length), 1
+    y0 = np.asarray(y)
+    num_classes = 2
+    if np.issubdtype(y0.dtype, np.number) and y0.size and np.isfinite(y0).all():
+        num_classes = max(int(np.nanmax(y0)) + 1, 2)
+    y = check_labels(y, task=task, num_classes=num_classes, length=length)
+    present = np.unique(y)
+    if len(present) < 2:
+        raise ValueError(
+            "Classification needs at least two classes, but every label is "
+            f"{present[0]}. Check the target column, or pass task='regression'. "
+            f"Received: y with 1 distinct value ({present[0]})"
+        )
+    return task, y, num_classes

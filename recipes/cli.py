@@ -8,184 +8,33 @@
 
 Exit status: 0 on success, 2 on bad input (one line on stderr, no
 traceback), 1 when `--strict` is given and a check reported an error.
+
+Cheap checks (flags, the data file, its labels, the run folder) run before
+Keras is imported; Keras and TensorFlow are then imported with TensorFlow's
+native start-up log lines silenced (`TF_CPP_MIN_LOG_LEVEL=3`, unless set).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
+from recipes import _validate
+from recipes._cli_checks import (
+    check_output_dir,
+    import_keras_quietly,
+    positive,
+)
+from recipes._cli_parser import as_flags, build_parser
 from recipes._data_files import BadInput, load_data, one_line
-
-
-class _Parser(argparse.ArgumentParser):
-    """Usage errors as one line, exit status 2."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _add_data_args(p):
-    p.add_argument(
-        "data",
-        metavar="DATA",
-        help=".npz with arrays x and y (optionally x_test, y_test, class_names), "
-        "or .csv / .tsv with --target",
-    )
-    p.add_argument("--target", help="label column of a CSV file")
-    table = dict(nargs="+", action="extend", metavar="COL", default=[])
-    p.add_argument("--drop", help="columns to leave out", **table)
-    p.add_argument(
-        "--categorical",
-        help="columns to one-hot encode (string columns always are)",
-        **table,
-    )
-    p.add_argument("--features", help="use only these columns as features", **table)
-    p.add_argument(
-        "--id-column",
-        metavar="COL",
-        help="column naming each row: never a feature, kept for predictions",
-    )
-    p.add_argument(
-        "--task",
-        default="auto",
-        choices=("auto", "classification", "regression"),
-        help="default: auto (integer labels are classes)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="default: 0")
-
-
-def _add_run_args(p, epochs):
-    p.add_argument(
-        "--output-dir", help="run folder (new or empty); default: runs/<timestamp>"
-    )
-    p.add_argument(
-        "--epochs",
-        type=int,
-        default=epochs,
-        help=f"most epochs (early stopping ends sooner); default: {epochs}",
-    )
-    p.add_argument(
-        "--batch-size",
-        type=int,
-        help="default: 64, or training rows // 8 (at least 16) on a "
-        "classification table of under 512 training rows",
-    )
-    p.add_argument(
-        "--learning-rate", type=float, help="skip the range test and use this rate"
-    )
-    p.add_argument(
-        "--patience",
-        type=int,
-        default=10,
-        help="early-stopping patience in epochs; default: 10",
-    )
-    p.add_argument(
-        "--no-preflight", action="store_true", help="skip the pre-flight checks"
-    )
-    p.add_argument(
-        "--strict",
-        action="store_true",
-        help="exit with status 1 if any check reports an error",
-    )
-    p.add_argument("--quiet", action="store_true", help="print only the summary")
-
-
-def build_parser():
-    """The argument parser of `keras-recipes`."""
-    parser = _Parser(
-        prog="keras-recipes",
-        description="The CS231n 'Training "
-        "Neural Networks' recipe for Keras 3: check, babysit, "
-        "evaluate and report a training run.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    demo = sub.add_parser(
-        "demo",
-        help="the whole recipe on digits, into a run folder",
-        description="Runs the whole recipe on the "
-        "digits data set (pre-flight checks, learning-rate "
-        "range test, babysat training, one test evaluation, "
-        "report).",
-    )
-    _add_run_args(demo, epochs=40)
-    demo.set_defaults(seed=0, task="auto")
-    fit = sub.add_parser(
-        "fit",
-        help="the whole recipe on your data",
-        description="Runs the whole recipe on DATA and writes a "
-        "run folder with report.md.",
-    )
-    _add_data_args(fit)
-    _add_run_args(fit, epochs=100)
-    fit.add_argument(
-        "--test-split",
-        type=float,
-        default=0.2,
-        help="share held out for the test when DATA has no x_test; default: 0.2",
-    )
-    check = sub.add_parser(
-        "check",
-        help="pre-flight checks only",
-        description="Runs the pre-flight checks on the "
-        "recipe's model for DATA; trains nothing for long.",
-    )
-    _add_data_args(check)
-    check.add_argument(
-        "--strict",
-        action="store_true",
-        help="exit with status 1 if a check reports an error",
-    )
-    tune = sub.add_parser(
-        "tune",
-        help="random search, then the whole recipe",
-        description="Random search over learning rate, "
-        "regularization and size (recipes.tune), then the "
-        "babysat run with the best hyperparameters.",
-    )
-    _add_data_args(tune)
-    _add_run_args(tune, epochs=30)
-    tune.add_argument(
-        "--max-trials", type=int, default=10, help="trials of the search; default: 10"
-    )
-    tune.add_argument(
-        "--trial-epochs", type=int, default=10, help="epochs per trial; default: 10"
-    )
-    tune.add_argument("--test-split", type=float, default=0.2, help="default: 0.2")
-    tune.add_argument(
-        "--cv",
-        type=int,
-        metavar="K",
-        help="K-fold cross-validation per trial (stratified for classes); "
-        "default: 5 folds when the validation split has under 200 rows",
-    )
-    predict = sub.add_parser(
-        "predict",
-        help="predictions of a saved model on a table",
-        description="Reads MODEL (a run folder's model.keras trained on a "
-        "CSV) and writes its predictions for the rows of DATA.",
-    )
-    predict.add_argument("model", metavar="MODEL", help="model.keras of a run")
-    predict.add_argument("data", metavar="DATA", help=".csv or .tsv of raw rows")
-    predict.add_argument(
-        "--output", metavar="PATH", help="CSV to write; default: standard output"
-    )
-    return parser
-
-
-def _positive(args, *names):
-    for name in names:
-        value = getattr(args, name, None)
-        if value is not None and value <= 0:
-            flag = "--" + name.replace("_", "-")
-            raise BadInput(f"{flag} must be positive. Received: {flag} {value}")
 
 
 def _babysit(args, **kwargs):
     from recipes.run.babysit import babysit
 
     result = babysit(
+        strict=args.strict,
+        tensorboard=args.tensorboard,
         output_dir=args.output_dir,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -225,6 +74,7 @@ def _data_kwargs(args):
             f"arrays. Received: {args.data} with {given[0]}"
         )
     data = load_data(args.data, args.target)
+    _validate.check_targets(data["y"], args.task, length=len(data["x"]))
     kwargs = {"task": args.task, "class_names": data["class_names"]}
     if "x_test" in data:
         kwargs.update(x_test=data["x_test"], y_test=data["y_test"])
@@ -232,11 +82,15 @@ def _data_kwargs(args):
 
 
 def _table_kwargs(args, table):
-    from recipes.models.tabular import column_problems
-
     data = load_data(args.data, args.target, **table)
     problems = data["problems"]
+    text_target = data.get("class_names") is not None
+    if not problems and not (args.task == "regression" and text_target):
+        _validate.check_targets(data["y"], args.task, length=len(data["y"]))
     if "frame" in data:
+        import_keras_quietly()
+        from recipes.models.tabular import column_problems
+
         features = data["frame"][data["features"]]
         problems += column_problems(features, categorical=data["categorical"])
         if args.task == "regression" and data["class_names"] is not None:
@@ -271,6 +125,7 @@ def _predict(args):
     for path, kind in ((args.model, "MODEL"), (args.data, "DATA")):
         if not os.path.isfile(path):
             raise BadInput(f"No such file: check the {kind} path. Received: {path}")
+    import_keras_quietly()
     model = load_model(args.model)
     if not model.schema:
         raise BadInput(
@@ -293,10 +148,26 @@ def _predict(args):
 
 
 def _run(args):
+    positive(
+        args,
+        "epochs",
+        "batch_size",
+        "patience",
+        "learning_rate",
+        "max_trials",
+        "trial_epochs",
+    )
+    check_output_dir(getattr(args, "output_dir", None))
+    board = getattr(args, "tensorboard", None)
+    if board is not None and os.path.exists(board) and not os.path.isdir(board):
+        raise BadInput(
+            "--tensorboard takes a folder for the TensorBoard logs, but it is a "
+            f"file. Received: --tensorboard {board}"
+        )
     if args.command == "demo":
         from recipes import datasets
 
-        _positive(args, "epochs", "batch_size", "patience", "learning_rate")
+        import_keras_quietly()
         data = datasets.load("digits")
         return _babysit(
             args,
@@ -311,18 +182,10 @@ def _run(args):
     if args.command == "predict":
         return _predict(args)
     x, y, kwargs = _data_kwargs(args)
+    import_keras_quietly()
     name = os.path.basename(args.data)
     if args.command == "check":
         return _check(args, x, y, kwargs)
-    _positive(
-        args,
-        "epochs",
-        "batch_size",
-        "patience",
-        "learning_rate",
-        "max_trials",
-        "trial_epochs",
-    )
     if "x_test" not in kwargs:
         kwargs["test_split"] = args.test_split
     if args.command == "tune":
@@ -406,7 +269,7 @@ def main(argv=None):
     >>> main(["demo", "--epochs", "5", "--output-dir", "runs/demo"])  # doctest: +SKIP
     0
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -418,8 +281,24 @@ def main(argv=None):
     try:
         return _run(args)
     except (ValueError, TypeError, OSError) as e:
-        print(f"keras-recipes {args.command}: error: {one_line(e)}", file=sys.stderr)
+        message = as_flags(one_line(e), parser)
+        print(f"keras-recipes {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except RuntimeError as e:
+        from recipes.run._flow import PreflightError
+
+        if not isinstance(e, PreflightError):
+            raise
+        for finding in e.findings:
+            print(f"  {finding}")
+        checks = ", ".join(sorted({f.check for f in e.findings}))
+        print(
+            f"keras-recipes {args.command}: error: {len(e.findings)} error "
+            f"finding(s) before training ({checks}) and --strict was given: "
+            "stopped before training, no run folder written",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("keras-recipes: interrupted; no run folder was finished", file=sys.stderr)
         return 130

@@ -1,7 +1,8 @@
 """The package's layout holds: floors, no import cycles, a cheap `import recipes`.
 
 Floors, from the bottom: `callbacks` < `recipes._validate`, `datasets`,
-`advice`, `_data_files` < `models` < `checks` < `search` < `run` < `cli`. A
+`advice`, `_data_files` < `models` < `checks` < `search` < `run` < `cli`
+(and its `_cli_parser`, `_cli_checks`). A
 module imports only from its own floor or below (function-local imports
 count too), and no chain of imports leads back to where it started.
 """
@@ -28,6 +29,8 @@ FLOORS = {
     "recipes.search": 4,
     "recipes.run": 5,
     "recipes.cli": 6,
+    "recipes._cli_parser": 6,
+    "recipes._cli_checks": 6,
     "recipes.__main__": 6,
 }
 
@@ -135,6 +138,8 @@ def test_every_module_sits_in_one_of_the_rooms():
         "__init__.py",
         "__main__.py",
         "cli.py",
+        "_cli_parser.py",
+        "_cli_checks.py",
         "datasets.py",
         "advice.py",
         "_validate.py",

@@ -34,8 +34,7 @@ class LRFinderResult:
     Example:
 
     >>> result = recipes.find_learning_rate(model, x, y)  # doctest: +SKIP
-    >>> result.plot("lr_range.png")  # doctest: +SKIP
-    'lr_range.png'
+    >>> fig = result.plot("lr_range.png")  # doctest: +SKIP
     """
 
     learning_rates: np.ndarray
@@ -60,57 +59,76 @@ class LRFinderResult:
             "findings": [f.to_dict() for f in self.findings],
         }
 
-    def plot(self, path):
-        """Writes the smoothed loss against the learning rate as a PNG.
+    def plot(self, path=None):
+        """The smoothed loss against the learning rate, as a `Figure`.
+
+        One vertical line, the rate used; the lowest smoothed loss and the
+        other rules' rates are points on the curve (rules that agree share
+        one label, so every entry of the legend can be seen).
 
         Args:
-            path: File to write (PNG).
+            path: PNG file to write, or `None` to write nothing. Defaults to
+                `None`.
 
         Returns:
-            `path`.
+            The `matplotlib.figure.Figure` (shown inline in Jupyter).
         """
-        import matplotlib
+        from matplotlib.figure import Figure
 
-        matplotlib.use("Agg")
-        from matplotlib import pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
-        ax.plot(self.learning_rates, self.losses, color="0.75", lw=0.8, label="raw")
-        ax.plot(self.learning_rates, self.smoothed_losses, lw=1.6, label="smoothed")
+        fig = Figure(figsize=(6.4, 4.0), dpi=110, layout="constrained")
+        ax = fig.subplots()
+        lrs, s = self.learning_rates, self.smoothed_losses
+        ax.plot(lrs, self.losses, color="0.75", lw=0.8, label="raw loss per step")
+        ax.plot(lrs, s, lw=1.6, color="C0", label="smoothed loss")
         ax.set_xscale("log")
-        s, raw = self.smoothed_losses, self.losses[np.isfinite(self.losses)]
+        raw = self.losses[np.isfinite(self.losses)]
         low = min(s.min(), raw.min()) if raw.size else s.min()
         ax.set_ylim(0.95 * low, min(s.max(), 2.5 * s[0]) * 1.05)
-        best = self.learning_rates[int(np.argmin(s))]
-        ax.axvline(best, color="0.5", lw=0.8, label=f"loss minimum {best:.2g}")
-        styles = {  # rule -> (line style, colour)
-            "minimum": (":", "C4"),
-            "steepest": ("--", "C5"),
-            "steepest_capped": ("-.", "C1"),
-            "valley": ((0, (5, 1, 1, 1)), "C2"),
-        }
-        labels = {"minimum": "minimum / 10"}
+        at = int(np.argmin(s))
+        ax.plot(
+            lrs[at],
+            s[at],
+            "v",
+            color="0.3",
+            ms=7,
+            label=f"lowest smoothed loss, at rate {lrs[at]:.2g}",
+        )
+        names = {"minimum": "minimum / 10"}
+        same = {}  # rate -> rule names that picked it
         for name, rate in self.suggestions.items():
-            chosen = name == self.rule
-            ls, color = styles.get(name, (":", "C6"))
-            ax.axvline(
-                rate,
-                ls="-" if chosen else ls,
-                lw=2.0 if chosen else 1.2,
-                color="C3" if chosen else color,
-                label=f"{labels.get(name, name)} {rate:.2g}"
-                + (" (used)" if chosen else ""),
-                zorder=3 if chosen else 2,
+            key = next((r for r in same if math.isclose(r, rate, rel_tol=1e-6)), rate)
+            same.setdefault(key, []).append(names.get(name, name))
+        used = next(
+            r for r, rules in same.items() if names.get(self.rule, self.rule) in rules
+        )
+        rules = same.pop(used)
+        ax.axvline(
+            used,
+            color="C3",
+            lw=2.0,
+            zorder=3,
+            label=f"used: {' = '.join(rules)}, rate {used:.2g}",
+        )
+        if same:
+            rates = np.array(sorted(same))
+            ax.plot(
+                rates,
+                np.interp(np.log(rates), np.log(lrs), s),
+                "o",
+                color="C1",
+                ms=6,
+                zorder=4,
+                label="other rules: "
+                + ", ".join(f"{' = '.join(same[r])} {r:.2g}" for r in rates),
             )
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel("training loss")
         ax.set_title("learning-rate range test")
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7.5, loc="upper left", framealpha=0.9)
-        fig.tight_layout()
-        fig.savefig(path)
-        plt.close(fig)
-        return path
+        if path is not None:
+            fig.savefig(path)
+        return fig
 
     def __str__(self):
         rates = ", ".join(f"{k} {v:.3g}" for k, v in self.suggestions.items())

@@ -12,6 +12,7 @@ FIGURES = {
     "layer_health": "layer_health.png",
     "activations": "activation_histograms.png",
     "confusion_matrix": "confusion_matrix.png",
+    "roc_pr": "roc_pr.png",
     "regression": "predicted_vs_actual.png",
     "search": "search.png",
 }
@@ -73,33 +74,34 @@ def write_files(tmp, state, start_acts, end_acts):
     )
     dump(os.path.join(tmp, "findings.json"), tagged_stages(state["stages"]))
     figs = state["figures"]
-    path = lambda key: os.path.join(tmp, FIGURES[key])  # noqa: E731
     training = [f for stage, f in state["stages"] if stage == "training"]
-    figs["curves"] = plots.plot_curves(history, training, path("curves"))
+    drawn = {"curves": plots.plot_curves(history, training)}
     test = state["lr_test"]
     if test is not None:
-        figs["lr_range_test"] = plots.plot_lr_range(test, path("lr_range_test"))
+        drawn["lr_range_test"] = plots.plot_lr_range(test)
     if any(k.startswith(("dead_fraction/", "update_ratio/")) for k in history):
-        figs["layer_health"] = plots.plot_layer_health(history, path("layer_health"))
+        drawn["layer_health"] = plots.plot_layer_health(history)
     if start_acts:
-        figs["activations"] = plots.plot_activation_histograms(
+        drawn["activations"] = plots.plot_activation_histograms(
             start_acts,
             end_acts,
-            path("activations"),
             title="activations per layer on a probe of the training data",
             labels=("start of training", "end of training"),
         )
     if "confusion_matrix" in state["metrics"]:
-        figs["confusion_matrix"] = plots.plot_confusion_matrix(
-            state["metrics"]["confusion_matrix"],
-            state["metrics"]["class_names"],
-            path("confusion_matrix"),
+        drawn["confusion_matrix"] = plots.plot_confusion_matrix(
+            state["metrics"]["confusion_matrix"], state["metrics"]["class_names"]
+        )
+    if state.get("test_scores") is not None:
+        drawn["roc_pr"] = plots.plot_roc_pr(
+            *state["test_scores"], positive=str(state["metrics"]["class_names"][1])
         )
     if state.get("test_predictions") is not None:
-        figs["regression"] = plots.plot_regression(
-            *state["test_predictions"],
-            path("regression"),
-            target=state.get("target_name") or "target",
+        drawn["regression"] = plots.plot_regression(
+            *state["test_predictions"], target=state.get("target_name") or "target"
         )
     if state["search"] is not None:
-        figs["search"] = plots.plot_search_scatter(state["search"], path("search"))
+        drawn["search"] = plots.plot_search_scatter(state["search"])
+    for key, fig in drawn.items():
+        figs[key] = os.path.join(tmp, FIGURES[key])
+        fig.savefig(figs[key])

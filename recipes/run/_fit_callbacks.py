@@ -47,7 +47,7 @@ class EpochLog(keras.callbacks.Callback):
         self.rows = []
 
     def on_epoch_end(self, epoch, logs=None):
-        row = {"epoch": epoch}
+        row = {"epoch": epoch + 1}  # from 1, as on Keras' progress bar
         for key, value in (logs or {}).items():
             try:
                 row[key] = float(value)

@@ -16,6 +16,22 @@ from recipes.run._files import write_files
 FALLBACK_RATE = 1e-3
 
 
+class PreflightError(RuntimeError):
+    """`babysit(strict=True)` stopped before training: a check found an error.
+
+    Attributes:
+        findings: The error findings, in the order found.
+    """
+
+    def __init__(self, findings):
+        self.findings = list(findings)
+        checks = ", ".join(sorted({f.check for f in self.findings}))
+        super().__init__(
+            f"{len(self.findings)} error finding(s) before training ({checks}); "
+            "nothing was trained. Fix them, or run without strict."
+        )
+
+
 def _say(verbose, text):
     if verbose:
         print(text, flush=True)
@@ -118,6 +134,8 @@ def run(
     tune_kwargs,
     seed,
     verbose,
+    strict=False,
+    tensorboard=None,
 ):
     """Runs every stage into the folder `tmp`; returns the state for the report."""
     from callbacks import Babysitter
@@ -182,6 +200,9 @@ def run(
         )
         state["preflight"] = report
         state["stages"] += [("preflight", f) for f in report.findings]
+    errors = [f for _, f in state["stages"] if f.severity == "error"]
+    if strict and errors:
+        raise PreflightError(errors)
     if learning_rate is None:
         learning_rate = _lr_test(
             model, splits, state, batch_size=batch_size, verbose=verbose
@@ -209,8 +230,15 @@ def run(
     sitter = Babysitter(verbose=1 if verbose else 0)
     model_path = os.path.join(tmp, "model.keras")
     epoch_log = _fit_callbacks.EpochLog()
-    cbs = [
-        sitter,
+    cbs = [sitter]
+    if tensorboard is not None:  # after the sitter: it sees its keys and findings
+        from callbacks import BabysitterTensorBoard
+
+        cbs += [
+            BabysitterTensorBoard(tensorboard, babysitter=sitter),
+            keras.callbacks.TensorBoard(os.fspath(tensorboard), write_graph=False),
+        ]
+    cbs += [
         keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=patience, restore_best_weights=True
         ),
@@ -267,6 +295,10 @@ def run(
         pred = model.predict(splits.x_test, batch_size=256, verbose=0)
         state["test_predictions"] = (splits.y_test, pred)
         state["target_name"] = splits.target_name
+    if metrics and splits.task == "classification" and splits.num_classes == 2:
+        probs = model.predict(splits.x_test, batch_size=256, verbose=0)
+        probs = probs.reshape(len(probs), -1)
+        state["test_scores"] = (splits.y_test, probs[:, -1])  # P(class 1)
 
     state["baselines"] = baselines(splits, seed=seed or 0) if metrics else {}
     state["stages"] += [

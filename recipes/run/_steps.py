@@ -118,26 +118,7 @@ def prepare_data(
 ):
     """Validates the arrays, infers the task and makes the three splits."""
     x = _validate.check_x(x, "x")
-    task = infer_task(y, task)
-    if task == "classification":
-        y0 = np.asarray(y)
-        if np.issubdtype(y0.dtype, np.number) and y0.size:
-            num_classes = int(np.nanmax(y0)) + 1 if np.isfinite(y0).all() else 2
-        else:
-            num_classes = 2
-        y = _validate.check_labels(
-            y, task=task, num_classes=max(num_classes, 2), length=len(x)
-        )
-        present = np.unique(y)
-        if len(present) < 2:
-            raise ValueError(
-                "Classification needs at least two classes, but every label is "
-                f"{present[0]}. Check the target column, or pass task='regression'. "
-                f"Received: y with 1 distinct value ({present[0]})"
-            )
-    else:
-        num_classes = 1
-        y = _validate.check_labels(y, task=task, num_classes=1, length=len(x))
+    task, y, num_classes = _validate.check_targets(y, task, length=len(x))
     if class_names is not None and len(class_names) != num_classes:
         raise ValueError(
             f"`class_names` must have one name per class ({num_classes}). "

@@ -37,6 +37,7 @@ class BabysitResult:
         lr_test: The learning-rate range test result, or None.
         search: The `recipes.tune` result, or None.
         seconds: Wall time of the whole run.
+        num_train: The number of training rows (examples) the model saw.
         baselines: The test scores of the trivial baseline (majority class
             or training mean) and a linear model on the same split
             (`recipes.run.baselines`), `{}` without a test split.
@@ -53,6 +54,7 @@ class BabysitResult:
     search: object = dataclasses.field(default=None, repr=False)
     seconds: float = 0.0
     baselines: dict = dataclasses.field(default_factory=dict, repr=False)
+    num_train: int = 0
 
     @property
     def errors(self):
@@ -72,6 +74,23 @@ class BabysitResult:
         if rates and self.learning_rate and rates[-1] < 0.999 * self.learning_rate:
             return f", lowered to {rates[-1]:.3g} by ReduceLROnPlateau"
         return ""
+
+    def _size_line(self):
+        """The model's parameters against the training rows, and its file."""
+        if self.model is None or not self.num_train:
+            return ""
+        params = int(self.model.count_params())
+        line = (
+            f"Model: {params:,} parameters for {self.num_train:,} training rows "
+            f"({params / self.num_train:,.0f} per row)"
+        )
+        path = os.path.join(self.run_dir, "model.keras")
+        if os.path.isfile(path):
+            line += (
+                f"; model.keras {os.path.getsize(path) / 1e6:.1f} MB "
+                "(weights and optimizer state)"
+            )
+        return line
 
     def summary(self):
         """A few lines for a terminal: metrics, findings, where the run is."""
@@ -97,6 +116,9 @@ class BabysitResult:
                 f"Test RMSE {m['rmse']:.4g}, MAE {m['mae']:.4g}, "
                 f"R² {m['r2']:.3f} ({m['num_examples']} examples)"
             )
+        size = self._size_line()
+        if size:
+            lines.append(size)
         b = self.baselines
         if b:
             key = "accuracy" if "accuracy" in m else "r2"
@@ -115,6 +137,23 @@ class BabysitResult:
                 lines.append(f"  {f}")
         lines.append(f"Report: {os.path.join(self.run_dir, 'report.md')}")
         return "\n".join(lines)
+
+    def plot(self, path=None):
+        """The training curves with the run's events, as a `Figure`.
+
+        `recipes.plots.plot_curves` on this run: data loss and accuracy, the
+        best epoch kept, the learning-rate cuts, the training findings. In
+        Jupyter the figure shows inline; nothing is written without `path`.
+
+        Args:
+            path: PNG file to write, or `None`. Defaults to `None`.
+
+        Returns:
+            The `matplotlib.figure.Figure`.
+        """
+        from recipes.run.plots import plot_curves
+
+        return plot_curves(self.history, self.findings, path)
 
     def __str__(self):
         return self.summary()
@@ -153,6 +192,8 @@ def babysit(
     title=None,
     seed=None,
     verbose=1,
+    strict=False,
+    tensorboard=None,
 ):
     """Runs the whole recipe on `(x, y)` and writes a run folder explaining it.
 
@@ -225,6 +266,13 @@ def babysit(
             `None`.
         verbose: 0 silent, 1 one line per step and a few epoch lines.
             Defaults to `1`.
+        strict: Stop before training when the data or pre-flight checks
+            report an error (no run folder is left). Defaults to `False`.
+        tensorboard: A TensorBoard log folder, or `None`. Given, training
+            writes Keras' own `TensorBoard` logs there (losses, metrics, the
+            Babysitter's per-epoch figures) and `callbacks.BabysitterTensorBoard`
+            events in its `babysitter/` run (activation histograms per layer
+            and epoch, the findings as text). Defaults to `None`.
 
     Returns:
         A `BabysitResult` (model, history, findings, metrics, run_dir, ...).
@@ -233,6 +281,9 @@ def babysit(
         ValueError: On bad data (NaNs, a single class, mismatched lengths), a
             run folder that exists or cannot be written, or bad arguments.
         TypeError: On non-numeric inputs or labels.
+        RuntimeError: With `strict=True`, a `PreflightError` (its `findings`
+            attribute holds the errors) when a check before training found
+            an error.
 
     Example:
 
@@ -317,6 +368,8 @@ def babysit(
             tune_kwargs=tune_kwargs,
             seed=seed,
             verbose=verbose,
+            strict=strict,
+            tensorboard=tensorboard,
         )
         result = BabysitResult(
             model=state["model"],
@@ -329,10 +382,13 @@ def babysit(
             lr_test=state["lr_test"],
             search=state["search"],
             baselines=state["baselines"],
+            num_train=len(splits.x_train),
         )
         result.seconds = time.perf_counter() - start
         from recipes.run.report import write_report
+        from recipes.run.report_html import write_html
 
+        write_html(tmp, result, state, title=title)
         write_report(tmp, result, state, splits, title=title)  # written last
         steps.close_run_dir(tmp, final)
     except BaseException:

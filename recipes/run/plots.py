@@ -1,38 +1,45 @@
-"""The run folder's figures, one function per PNG.
+"""The run's figures as `matplotlib.figure.Figure` objects, one function each.
 
-Every function draws on a bare `matplotlib.figure.Figure` (the Agg renderer,
-no pyplot, never a window), writes `path` and returns it. matplotlib is
-imported inside the functions, so `import recipes` never loads it.
+Every function draws on a bare `Figure` (no pyplot, no window, the global
+backend left alone), writes a PNG only when given `path`, and returns the
+figure: in Jupyter it shows inline, in a script `fig.savefig(...)` writes
+it. matplotlib is imported inside the functions, so `import recipes` never
+loads it. The evaluation figures (confusion matrix, ROC and precision-recall,
+regression) live in `recipes.run._plot_evaluation` and are re-exported here.
 
 Example:
 
 >>> from recipes import plots
->>> plots.plot_curves({"loss": [2.3, 1.1, 0.7], "val_loss": [2.2, 1.2, 0.9]},
-...                   [], "curves.png")
-'curves.png'
+>>> fig = plots.plot_curves({"loss": [2.3, 1.1, 0.7], "val_loss": [2.2, 1.2, 0.9]})
+>>> fig.savefig("curves.png")  # or plots.plot_curves(..., path="curves.png")
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-_COLORS = {"info": "#4c72b0", "warning": "#dd8452", "error": "#c44e52"}
-_BAND = (1e-4, 1e-2)  # around the lecture's healthy update/weight ratio, 1e-3
-_LABEL = dict(
-    xycoords=("data", "axes fraction"), rotation=90, va="top", ha="left", fontsize=7
+from recipes.run._plot_evaluation import (
+    COLORS,
+    figure,
+    finish,
+    plot_confusion_matrix,
+    plot_regression,
+    plot_roc_pr,
 )
+
+__all__ = [
+    "plot_activation_histograms",
+    "plot_confusion_matrix",
+    "plot_curves",
+    "plot_layer_health",
+    "plot_lr_range",
+    "plot_regression",
+    "plot_roc_pr",
+    "plot_search_scatter",
+]
+
+_BAND = (1e-4, 1e-2)  # around the lecture's healthy update/weight ratio, 1e-3
 _CORNER = dict(ha="right", va="top", fontsize=7)
-
-
-def _figure(width, height):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=110, layout="constrained")
-
-
-def _save(fig, path):
-    fig.savefig(path)
-    return str(path)
 
 
 def _series(history, key):
@@ -42,36 +49,106 @@ def _series(history, key):
     return np.asarray([np.nan if v is None else float(v) for v in values])
 
 
-def _mark_findings(ax, findings, top):
-    """Dashed lines at the epochs of warnings and errors, labelled once."""
+def best_epoch(history):
+    """The 1-based epoch of the lowest validation loss (the restored weights)."""
+    val = _series(history, "val_loss")
+    if val is None or not np.isfinite(val).any():
+        return None
+    return int(np.nanargmin(val)) + 1
+
+
+def lr_cuts(history):
+    """`[(epoch, old_rate, new_rate)]`: where the learning rate fell (1-based).
+
+    `history["learning_rate"]` is each epoch's rate (ReduceLROnPlateau logs
+    it), so a cut shows as the first epoch trained at the lower rate.
+    """
+    rates = _series(history, "learning_rate")
+    if rates is None:
+        return []
+    return [
+        (i + 1, float(rates[i - 1]), float(rates[i]))
+        for i in range(1, len(rates))
+        if rates[i] < 0.999 * rates[i - 1]
+    ]
+
+
+def _mark_training(ax, history, findings, *, legend):
+    """Best epoch, learning-rate cuts and the findings' epochs, in the legend."""
+    best = best_epoch(history)
+    if best is not None:
+        label = f"best epoch {best} (weights kept)"
+        data = _series(history, "val_data_loss")
+        if data is not None and np.isfinite(data).any():
+            if int(np.nanargmin(data)) + 1 != best:  # the penalty moved it
+                label = f"best epoch {best} (lowest val_loss, L2 included; kept)"
+        ax.axvline(best, color="#55a868", lw=1.4, label=label)
+    cuts = lr_cuts(history)
+    for i, (epoch, _, _) in enumerate(cuts):
+        label = None
+        if i == 0:
+            label = f"learning rate cut{'s' if len(cuts) > 1 else ''}: "
+            label += f"{cuts[0][1]:.2g} -> {cuts[-1][2]:.2g} (ReduceLROnPlateau)"
+        ax.axvline(epoch - 0.5, color="0.45", ls=":", lw=1.2, label=label)
     by_epoch = {}
-    for f in findings:
-        if f.epoch is None or f.severity == "info":
-            continue
-        by_epoch.setdefault(f.epoch, []).append(f)
+    for f in findings or []:
+        if f.epoch is not None and f.severity != "info":
+            by_epoch.setdefault(f.epoch + 1, []).append(f)
+    groups = {"warning": [], "error": []}  # severity -> [(epoch, findings)]
     for epoch, found in sorted(by_epoch.items()):
         worst = "error" if any(f.severity == "error" for f in found) else "warning"
-        ax.axvline(epoch + 1, color=_COLORS[worst], ls="--", lw=1, alpha=0.8)
-        if top:
-            names = sorted({f.check for f in found})
-            label = ", ".join(names[:2]) + (
-                f" +{len(names) - 2}" if len(names) > 2 else ""
+        groups[worst].append((epoch, found))
+    for severity, marks in groups.items():
+        if not marks:
+            continue
+        names = sorted({f.check for _, found in marks for f in found})
+        epochs = [e for e, _ in marks]
+        label = f"{severity}: {', '.join(names[:3])}"
+        label += f" +{len(names) - 3}" if len(names) > 3 else ""
+        label += " (epoch " + ", ".join(map(str, epochs[:4]))
+        label += ", ...)" if len(epochs) > 4 else ")"
+        for i, epoch in enumerate(epochs):
+            ax.axvline(
+                epoch,
+                color=COLORS[severity],
+                ls="--",
+                lw=1,
+                alpha=0.8,
+                label=label if legend and i == 0 else None,
             )
-            ax.annotate(label, (epoch + 1, 1.0), color=_COLORS[worst], **_LABEL)
-    return len(by_epoch)
 
 
-def plot_curves(history, findings, path):
-    """Loss and accuracy (or MAE), train vs validation, findings marked.
+def _log_scale_if_wide(ax, values):
+    """Log y only when the values span more than a decade, with readable ticks."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    finite = values[np.isfinite(values)]
+    if not finite.size or finite.min() <= 0 or finite.max() / finite.min() < 10:
+        return
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_curves(history, findings=(), path=None):
+    """Loss and accuracy (or MAE), train vs validation, with the run's events.
+
+    The loss is the data loss (the L2 penalty apart) when the history has it.
+    A green line marks the best validation epoch, whose weights the model
+    keeps (EarlyStopping restores them); dotted lines mark learning-rate cuts
+    (ReduceLROnPlateau), which explain flat tails; dashed lines mark warnings
+    (orange) and errors (red), named in the legend, never over the curves.
 
     Args:
         history: `History.history`-like dict of per-epoch lists.
-        findings: `Finding`s; warnings and errors with an epoch are marked by
-            a dashed line at that epoch.
-        path: PNG file to write.
+        findings: `Finding`s; warnings and errors with an epoch are marked.
+            Defaults to `()`.
+        path: PNG file to write, or `None` to write nothing. Defaults to
+            `None`.
 
     Returns:
-        `path`.
+        The `matplotlib.figure.Figure`.
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -79,41 +156,39 @@ def plot_curves(history, findings, path):
     loss = "data_loss" if "data_loss" in history else "loss"
     title = "data loss (the L2 penalty apart)" if loss == "data_loss" else "loss"
     panels = [(loss, title)] + ([(metric, metric)] if metric else [])
-    fig = _figure(5.2 * len(panels), 3.8)
+    fig = figure(5.2 * len(panels), 4.0)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (key, title) in zip(axes, panels):
+        shown = []
         for name, style in ((key, "-"), (f"val_{key}", "--")):
             values = _series(history, name)
             if values is not None:
+                shown.append(values)
                 epochs = np.arange(1, len(values) + 1)
                 label = "validation" if name.startswith("val_") else "train"
                 ax.plot(epochs, values, style, lw=1.6, label=label)
-        if key == loss and np.nanmin(_series(history, loss)) > 0:
-            ax.set_yscale("log")
-        ax.set_xlabel("epoch")
+        if key == loss and shown:
+            _log_scale_if_wide(ax, np.concatenate(shown))
+        ax.set_xlabel("epoch (from 1, as Keras' progress bar)")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
-        ax.grid(alpha=0.3)
-        _mark_findings(ax, findings, top=key == loss)
-        ax.legend(loc="best", fontsize=8)
-    return _save(fig, path)
+        ax.grid(alpha=0.3, which="major")
+        _mark_training(ax, history, findings, legend=key == loss)
+        ax.legend(loc="best", fontsize=7, framealpha=0.9)
+    return finish(fig, path)
 
 
-def plot_lr_range(lr_test, path):
-    """The learning-rate range test: loss against a growing learning rate.
-
-    The figure is `recipes.find_learning_rate`'s own (`LRFinderResult.plot`:
-    raw and smoothed loss, the suggested rates), so the run folder and a
-    standalone range test draw the same picture.
+def plot_lr_range(lr_test, path=None):
+    """The learning-rate range test: `LRFinderResult.plot`'s own figure.
 
     Args:
         lr_test: An `LRFinderResult`.
-        path: PNG file to write.
+        path: PNG file to write, or `None`. Defaults to `None`.
 
     Returns:
-        `path`.
+        The `matplotlib.figure.Figure`.
     """
-    return str(lr_test.plot(path))
+    return lr_test.plot(path)
 
 
 def _per_layer(history, prefix):
@@ -121,26 +196,36 @@ def _per_layer(history, prefix):
     return {k.split("/", 1)[1]: _series(history, k) for k in keys}
 
 
-def plot_layer_health(history, path):
-    """Dead-unit fraction and update/weight ratio per layer over epochs.
+def plot_layer_health(history, path=None):
+    """Update/weight ratio per layer over epochs, and dead units when any.
 
-    Reads the Babysitter's `dead_fraction/<layer>` and `update_ratio/<layer>`
-    keys. The update ratio panel is on a log scale with the lecture's healthy
-    ~1e-3 drawn as a line and a band (1e-4 to 1e-2).
+    Reads the Babysitter's `update_ratio/<layer>` and `dead_fraction/<layer>`
+    keys. The ratio is on a log scale with the lecture's healthy ~1e-3 as a
+    line in a band (1e-4 to 1e-2); its staircase drops at the dotted lines
+    are learning-rate cuts (ReduceLROnPlateau), not the network changing.
+    The dead-unit panel is drawn only when some layer has dead units.
 
     Args:
         history: `History.history`-like dict.
-        path: PNG file to write.
+        path: PNG file to write, or `None`. Defaults to `None`.
 
     Returns:
-        `path`.
+        The `matplotlib.figure.Figure`.
     """
     from matplotlib.ticker import MaxNLocator
 
-    fig = _figure(10.4, 3.8)
-    ax_dead, ax_ratio = fig.subplots(1, 2)
-    for ax, prefix in ((ax_dead, "dead_fraction"), (ax_ratio, "update_ratio")):
-        series = _per_layer(history, prefix)
+    dead = _per_layer(history, "dead_fraction")
+    ratio = _per_layer(history, "update_ratio")
+    any_dead = any(np.nanmax(v, initial=0) > 0 for v in dead.values() if v.size)
+    panels = (["ratio"] if ratio or not any_dead else []) + (
+        ["dead"] if any_dead else []
+    )
+    fig = figure(5.4 * len(panels), 4.0)
+    axes = dict(zip(panels, fig.subplots(1, len(panels), squeeze=False)[0]))
+    for key, series in (("ratio", ratio), ("dead", dead)):
+        if key not in axes:
+            continue
+        ax = axes[key]
         for name, values in series.items():
             ax.plot(
                 np.arange(1, len(values) + 1), values, marker=".", lw=1.3, label=name
@@ -155,20 +240,40 @@ def plot_layer_health(history, path):
                 transform=ax.transAxes,
                 color="gray",
             )
-        elif len(series) <= 10:
-            ax.legend(fontsize=7, loc="best", ncol=2 if len(series) > 5 else 1)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    ax_dead.set_title("dead units (never active on the probe)")
-    ax_dead.set_ylabel("fraction of units")
-    ax_dead.set_ylim(-0.02, 1.02)
-    ax_ratio.set_yscale("log")
-    ax_ratio.axhspan(*_BAND, color="#55a868", alpha=0.15, label="healthy band")
-    ax_ratio.axhline(1e-3, color="#55a868", lw=1)
-    ax_ratio.set_title("update / weight ratio (healthy ~1e-3)")
-    ax_ratio.set_ylabel("||dW|| / ||W||")
-    return _save(fig, path)
+        for i, (epoch, _, _) in enumerate(lr_cuts(history)):
+            ax.axvline(
+                epoch - 0.5,
+                color="0.45",
+                ls=":",
+                lw=1.2,
+                label="learning rate cut (ReduceLROnPlateau)" if i == 0 else None,
+            )
+        if series and len(series) <= 10 or lr_cuts(history):
+            ax.legend(fontsize=7, loc="best", ncol=2 if len(series) > 5 else 1)
+    if "dead" in axes:
+        axes["dead"].set_title("dead units (never active on the probe)")
+        axes["dead"].set_ylabel("fraction of units")
+        axes["dead"].set_ylim(-0.02, 1.02)
+    if "ratio" in axes:
+        ax = axes["ratio"]
+        ax.set_yscale("log")
+        ax.axhspan(*_BAND, color="#55a868", alpha=0.15)
+        ax.axhline(1e-3, color="#55a868", lw=1)
+        ax.set_title("update / weight ratio (healthy ~1e-3, green band)")
+        ax.set_ylabel("||dW|| / ||W|| per step")
+        if dead and not any_dead:
+            ax.text(
+                0.01,
+                0.01,
+                "no dead units in any layer (panel not drawn)",
+                transform=ax.transAxes,
+                fontsize=7,
+                color="0.35",
+            )
+    return finish(fig, path)
 
 
 def _span(values):
@@ -179,23 +284,27 @@ def _span(values):
 
 
 def plot_activation_histograms(
-    start, end, path, max_layers=6, title=None, labels=("start", "end")
+    start, end=None, path=None, max_layers=6, title=None, labels=("start", "end")
 ):
     """Histograms of each layer's activations at the start and end of training.
 
     The lecture's figure: with a good initialization every layer keeps a
-    similar spread; with a bad one they collapse to 0 or saturate.
+    similar spread; with a bad one they collapse to 0 or saturate. Every
+    panel shares one x range (start and end, every layer), so a spread that
+    shrinks or grows from layer to layer, or during training, shows as such;
+    the y axis counts values per bin.
 
     Args:
         start: `{layer_name: activations}` before training.
-        end: `{layer_name: activations}` after training, or None.
-        path: PNG file to write.
+        end: `{layer_name: activations}` after training, or None. Defaults to
+            `None`.
+        path: PNG file to write, or `None`. Defaults to `None`.
         max_layers: Most layers drawn (evenly spaced). Defaults to `6`.
         title: Figure title. Defaults to `None`.
         labels: Names of the two rows. Defaults to `("start", "end")`.
 
     Returns:
-        `path`.
+        The `matplotlib.figure.Figure`.
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -204,19 +313,14 @@ def plot_activation_histograms(
         idx = np.unique(np.linspace(0, len(names) - 1, max_layers).round().astype(int))
         names = [names[i] for i in idx]
     rows = [(labels[0], start)] + ([(labels[1], end)] if end else [])
-    fig = _figure(max(2.3 * len(names), 4.6), 2.2 * len(rows) + (0.4 if title else 0))
+    fig = figure(max(2.4 * len(names), 4.8), 2.3 * len(rows) + (0.4 if title else 0))
     axes = fig.subplots(len(rows), len(names), squeeze=False)
-
-    # One x range per row, shared by its layers: a spread that shrinks (or
-    # explodes) from layer to layer is then visible, as in the lecture.
-    spans = [
-        _span(np.concatenate([np.ravel(d[n]) for n in names if n in d]))
-        for _, d in rows
-    ]
+    lo, hi = _span(
+        np.concatenate([np.ravel(d[n]) for _, d in rows for n in names if n in d])
+    )
     for c, name in enumerate(names):
         for r, (when, data) in enumerate(rows):
             ax = axes[r][c]
-            lo, hi = spans[r]
             values = np.ravel(data.get(name, []))
             values = values[np.isfinite(values)]  # a blown-up run has inf/NaN
             if values.size:
@@ -224,115 +328,35 @@ def plot_activation_histograms(
                 # A ReLU layer's spike at exactly 0 would flatten the rest.
                 shown = values[values != 0] if zeros > 0.2 else values
                 color = "#4c72b0" if r == 0 else "#dd8452"
-                ax.hist(shown, bins=40, range=(lo, hi), color=color)
+                ax.hist(np.clip(shown, lo, hi), bins=40, range=(lo, hi), color=color)
                 text = f"mean {values.mean():.3g}\nstd {values.std():.3g}"
                 if zeros > 0.2:
-                    text += f"\nzeros {zeros:.0%}\n(not drawn)"
+                    share = f"{zeros:.1%}" if 0.99 < zeros < 1 else f"{zeros:.0%}"
+                    text += f"\nzeros {share}\n(not drawn)"
                 ax.text(0.97, 0.95, text, transform=ax.transAxes, **_CORNER)
-            ax.set_yticks([])
+            ax.set_xlim(lo, hi)
             ax.tick_params(labelsize=7)
             ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
             ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
             if r == 0:
                 ax.set_title(name, fontsize=9)
             if c == 0:
-                ax.set_ylabel(when, fontsize=8)
+                ax.set_ylabel(f"{when}\n(count)", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
-    return _save(fig, path)
+    return finish(fig, path)
 
 
-def plot_confusion_matrix(matrix, class_names, path):
-    """The confusion matrix: true class in rows, predicted in columns.
-
-    Args:
-        matrix: Square list/array of counts.
-        class_names: One name per class.
-        path: PNG file to write.
-
-    Returns:
-        `path`.
-    """
-    cm = np.asarray(matrix)
-    n = len(cm)
-    side = min(max(3.6, 0.45 * n + 2.2), 10)
-    fig = _figure(side + 0.8, side)
-    ax = fig.subplots()
-    image = ax.imshow(cm, cmap="Blues")
-    fig.colorbar(image, ax=ax, shrink=0.8)
-    if n <= 30:
-        cut = cm.max() / 2 if cm.size else 0
-        for i in range(n):
-            for j in range(n):
-                ax.text(
-                    j,
-                    i,
-                    str(cm[i, j]),
-                    ha="center",
-                    va="center",
-                    fontsize=8 if n <= 12 else 6,
-                    color="white" if cm[i, j] > cut else "black",
-                )
-    short = [str(c)[:12] for c in class_names]
-    ax.set_xticks(
-        range(n),
-        short,
-        rotation=45 if max(map(len, short)) > 3 else 0,
-        ha="right" if max(map(len, short)) > 3 else "center",
-        fontsize=8,
-    )
-    ax.set_yticks(range(n), short, fontsize=8)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
-    accuracy = np.trace(cm) / max(cm.sum(), 1)
-    ax.set_title(f"confusion matrix (test accuracy {accuracy:.3f})")
-    return _save(fig, path)
-
-
-def plot_search_scatter(search, path):
-    """Random-search trials: the score against each searched hyperparameter.
-
-    The figure is `recipes.tune`'s own (`TuneResult.plot`), so the run
-    folder and a standalone search draw the same picture.
+def plot_search_scatter(search, path=None):
+    """Random-search trials: `TuneResult.plot`'s own figure, the objective
+    against each searched hyperparameter, the best trial starred.
 
     Args:
         search: A `TuneResult` from `recipes.tune`.
-        path: PNG file to write.
+        path: PNG file to write, or `None`. Defaults to `None`.
 
     Returns:
-        `path`.
+        The `matplotlib.figure.Figure`.
     """
-    return str(search.plot(path))
-
-
-def plot_regression(y_true, y_pred, path, *, target="target"):
-    """Regression on the test split: predicted against actual, and residuals.
-
-    Args:
-        y_true: The test targets.
-        y_pred: The model's predictions, in the target's units.
-        path: PNG file to write.
-        target: The target's name for the axes. Defaults to `"target"`.
-
-    Returns:
-        `path`.
-    """
-    y_true = np.asarray(y_true, "float64").reshape(-1)
-    y_pred = np.asarray(y_pred, "float64").reshape(len(y_true), -1)[:, 0]
-    fig = _figure(10.4, 4.0)
-    left, right = fig.subplots(1, 2)
-    low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
-    left.scatter(y_true, y_pred, s=12, alpha=0.6)
-    left.plot([low, high], [low, high], "k--", lw=1, label="perfect")
-    left.set_xlabel(f"actual {target}")
-    left.set_ylabel(f"predicted {target}")
-    left.set_title("predicted against actual (test split)")
-    left.legend(loc="best", fontsize=8)
-    right.scatter(y_pred, y_true - y_pred, s=12, alpha=0.6)
-    right.axhline(0, color="k", lw=1, ls="--")
-    right.set_xlabel(f"predicted {target}")
-    right.set_ylabel("residual (actual - predicted)")
-    right.set_title("residuals")
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return search.plot(path)

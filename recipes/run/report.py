@@ -61,8 +61,8 @@ def _findings_section(stages):
         )
     return lines + [
         "",
-        "Epochs are counted from 1, as in the figures (`history.csv` keeps "
-        "Keras's count from 0).",
+        "Epochs are counted from 1 everywhere (the terminal, the figures, "
+        "`history.csv`, `findings.json`, TensorBoard), as on Keras' progress bar.",
         "",
     ]
 
@@ -187,16 +187,25 @@ def _baselines_section(metrics, found):
 
 
 _CAPTIONS = {
-    "curves": "Loss and accuracy, train vs validation. Dashed lines mark the epochs "
-    "of warnings (orange) and errors (red). A widening gap means overfitting; "
-    "no gap, room for more capacity.",
+    "curves": "Data loss (the L2 penalty apart) and accuracy, train vs validation. "
+    "The green line is the best validation epoch, whose weights the model keeps; "
+    "dotted lines are learning-rate cuts (ReduceLROnPlateau); dashed lines mark "
+    "the epochs of warnings (orange) and errors (red), named in the legend. A "
+    "widening gap means overfitting; no gap, room for more capacity.",
     "lr_range_test": "Learning-rate range test: loss while the rate grows each "
-    "step. The chosen rate is where the loss still falls fast, before it blows up.",
-    "layer_health": "Left: share of units that never fire on a fixed probe. Right: "
-    "size of each update relative to the weights (healthy around 1e-3, green band).",
+    "step. The red line is the rate used, where the loss still falls fast, before "
+    "it blows up; the dots are the other rules' rates.",
+    "layer_health": "Size of each update relative to the weights (healthy around "
+    "1e-3, green band); its steps down at the dotted lines are learning-rate cuts "
+    "(ReduceLROnPlateau). A second panel, the share of units that never fire on a "
+    "fixed probe, appears when some layer has dead units.",
     "activations": "Activations of each hidden layer at the start and end of "
     "training (the lecture's figure): no layer should collapse to 0 or saturate.",
-    "confusion_matrix": "Test split: true class in rows, predicted in columns.",
+    "confusion_matrix": "Test split: true class in rows, predicted in columns; "
+    "left the counts, right each row as a share of its class (the diagonal is "
+    "each class's recall, so rare classes count as much as common ones).",
+    "roc_pr": "Test split, binary task: the ROC curve and the precision-recall "
+    "curve of the predicted probability of the positive class, against chance.",
     "regression": "Test split: predicted against actual (on the dashed line is "
     "perfect) and the residuals against the prediction (a pattern in them is "
     "signal the model missed).",
@@ -227,6 +236,24 @@ def search_table_section(search, top=10):
         cells = [i, r["stage"], r["trial_id"], *(r.get(n) for n in names)]
         cells += [r[name], r["status"], r["epochs"], r["seconds"]]
         lines.append("| " + " | ".join(_cell(_fmt(c)) for c in cells) + " |")
+    return lines + [""]
+
+
+def _lr_section(test):
+    """The range test as a table: each rule's rate, the one used in bold."""
+    lines = [
+        "## Learning-rate range test",
+        "",
+        f"{len(test.losses)} steps, stopped by {test.stop_reason}; the rule "
+        f"`{test.rule}` picked the rate used.",
+        "",
+        "| rule | learning rate |",
+        "|---|---|",
+    ]
+    for name, rate in test.suggestions.items():
+        used = name == test.rule
+        cell = f"**{rate:.3g}** (used)" if used else f"{rate:.3g}"
+        lines.append(f"| `{name}` | {cell} |")
     return lines + [""]
 
 
@@ -283,7 +310,7 @@ def write_report(run_dir, result, state, splits, title=None):
     if result.preflight is not None:
         lines += [result.preflight.to_markdown(), ""]
     if result.lr_test is not None:
-        lines += ["## Learning-rate range test", "", f"`{result.lr_test}`", ""]
+        lines += _lr_section(result.lr_test)
     lines += _findings_section(state["stages"])
     lines += _metrics_section(result.metrics)
     lines += _baselines_section(result.metrics, result.baselines)
@@ -294,9 +321,11 @@ def write_report(run_dir, result, state, splits, title=None):
     lines += [
         "## Files",
         "",
-        "`report.md` (this page), `history.csv` (every per-epoch figure, one row "
-        "per epoch), `findings.json`, `metrics.json`, `model.keras` (reload with "
-        "`keras.saving.load_model`), and the PNG figures above.",
+        "`report.md` (this page), `report.html` (the same run in one "
+        "self-contained page, figures embedded), `history.csv` (every "
+        "per-epoch figure, one row per epoch), `findings.json`, `metrics.json`, "
+        "`model.keras` (reload with `keras.saving.load_model`), and the PNG "
+        "figures above.",
         "",
         "## The recipe",
         "",

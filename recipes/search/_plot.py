@@ -15,12 +15,15 @@ def _searched(result):
     return names
 
 
-def plot_trials(result, path):
-    """Small multiples, one panel per searched hyperparameter; returns `path`."""
-    import matplotlib
+def plot_trials(result, path=None):
+    """Small multiples, one panel per searched hyperparameter.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Returns the `matplotlib.figure.Figure` (writes a PNG only when `path` is
+    given; the global matplotlib backend is left alone).
+    """
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     name = result.objective.name
     names = _searched(result) or ["learning_rate"]
@@ -34,11 +37,10 @@ def plot_trials(result, path):
         best = None
     cols = min(4, len(names))
     nrows = math.ceil(len(names) / cols)
-    fig, axes = plt.subplots(
-        nrows, cols, figsize=(3.2 * cols, 2.8 * nrows), squeeze=False, sharey=True
-    )
+    fig = Figure(figsize=(3.2 * cols, 2.8 * nrows))
+    axes = fig.subplots(nrows, cols, squeeze=False, sharey=True)
     stages = sorted({r["stage"] for r in rows}) or [0]
-    cmap = plt.get_cmap("viridis", max(2, len(stages)))
+    cmap = colormaps["viridis"].resampled(max(2, len(stages)))
     for ax, hp in zip(axes.flat, names):
         spec = specs.get(hp)
 
@@ -78,11 +80,11 @@ def plot_trials(result, path):
         ax.set_ylabel(name)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if bad:
-        handles.append(plt.Line2D([], [], marker="x", color="gray", ls=""))
+        handles.append(Line2D([], [], marker="x", color="gray", ls=""))
         labels.append("stopped / failed")
     fig.legend(handles, labels, loc="upper right", fontsize=8)
     fig.suptitle(f"Random search: {name} against each hyperparameter (star: best)")
     fig.tight_layout(rect=(0, 0, 0.9, 0.95))
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    if path is not None:
+        fig.savefig(path, dpi=90)
+    return fig

@@ -357,11 +357,12 @@ class TuneResult:
         )
         return max(1, math.floor(epochs + 0.5))
 
-    def plot(self, path):
+    def plot(self, path=None):
         """Small multiples: the objective against each searched
         hyperparameter (log axes for log ranges), one panel each, colored by
         stage, the best trial a red star, stopped and failed trials crosses.
-        Writes a PNG; returns `path`."""
+        Writes a PNG when `path` is given; returns the
+        `matplotlib.figure.Figure` (shown inline in Jupyter)."""
         from recipes.search import _plot
 
         return _plot.plot_trials(self, path)

@@ -22,7 +22,11 @@ def test_finding_is_frozen_and_serializes():
     d = f.to_dict()
     assert d["value"] == "nan"
     json.dumps(d)
-    assert "[error] nan_loss (epoch 1): Loss is NaN. Fix: Lower" in str(f)
+    # epoch=1 is Keras' second epoch ("Epoch 2/..." on its progress bar):
+    # printed and serialized from 1, like the report and the figures.
+    assert d["epoch"] == 2
+    assert "[error] nan_loss (epoch 2): Loss is NaN. Fix: Lower" in str(f)
+    assert Finding("x", "info").to_dict()["epoch"] is None
 
 
 def test_finding_rejects_unknown_severity():

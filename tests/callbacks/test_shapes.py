@@ -615,3 +615,27 @@ def test_a_k_fold_loop_is_bit_identical_fold_by_fold():
             keras.backend.clear_session()
         runs.append(losses)
     assert runs[0] == runs[1]  # fold by fold, epoch by epoch: bit-identical
+
+
+def test_tensorboard_companion_keeps_the_run_bit_identical(tmp_path):
+    # BabysitterTensorBoard (issue 18) beside the Babysitter: same loss and
+    # weights as the plain fit, on a shuffled fit with Dropout and BN.
+    from callbacks import BabysitterTensorBoard
+
+    def fit(board):
+        keras.utils.set_random_seed(0)
+        model = with_dropout_and_bn()
+        model.compile("adam", "sparse_categorical_crossentropy")
+        sitter = Babysitter(verbose=0)
+        extra = [BabysitterTensorBoard(tmp_path, babysitter=sitter)] if board else []
+        history = model.fit(**arrays(), epochs=3, verbose=0, callbacks=[sitter, *extra])
+        weights = [np.asarray(keras.ops.convert_to_numpy(w)) for w in model.weights]
+        keras.backend.clear_session()
+        return history.history["loss"], weights, extra
+
+    plain, plain_w, _ = fit(False)
+    seen, seen_w, (board,) = fit(True)
+    assert plain == seen  # exact: bit-identical
+    for a, b in zip(plain_w, seen_w):
+        np.testing.assert_array_equal(a, b)
+    assert board.steps == [0, 1, 2, 3] and os.path.getsize(board.path) > 1000

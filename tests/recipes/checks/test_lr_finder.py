@@ -89,8 +89,11 @@ def test_rule_and_flat_curve_warning(rng):
 def test_plot_writes_png(rng, tmp_path):
     model, x, y = _problem(rng)
     result = find_learning_rate(model, x, y, min_lr=1e-4, max_lr=10.0, num_steps=20)
-    path = result.plot(tmp_path / "lr.png")
-    assert path.read_bytes()[:4] == b"\x89PNG"
+    fig = result.plot(tmp_path / "lr.png")
+    assert (tmp_path / "lr.png").read_bytes()[:4] == b"\x89PNG"
+    assert fig.axes[0].get_xscale() == "log"
+    result.plot()  # a figure, no file
+    assert [p.name for p in tmp_path.iterdir()] == ["lr.png"]
     assert result.to_dict()["suggested_learning_rate"] == result.suggested_learning_rate
 
 

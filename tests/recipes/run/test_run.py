@@ -72,6 +72,7 @@ def test_run_folder_is_complete_and_consistent(tmp_path):
         rows = list(csv.DictReader(f))
     assert len(rows) == len(result.history["loss"]) == 2
     assert "dead_fraction" in rows[0] and "val_loss" in rows[0]
+    assert [r["epoch"] for r in rows] == ["1", "2"]  # from 1, as Keras shows
 
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["test"]["accuracy"] == pytest.approx(result.metrics["accuracy"])

@@ -266,8 +266,10 @@ def test_plot_has_a_panel_per_searched_hyperparameter(iris, tmp_path, monkeypatc
         return real_savefig(fig, path, **kwargs)
 
     monkeypatch.setattr(plt.Figure, "savefig", spy)
-    path = result.plot(str(tmp_path / "search.png"))
+    path = str(tmp_path / "search.png")
+    fig = result.plot(path)
     assert open(path, "rb").read(4) == b"\x89PNG"
+    assert result.plot().axes  # no path: the Figure, nothing written
     # Every searched name (depth and batch_norm are fixed), the best starred.
     assert saved == [["learning_rate", "l2", "dropout", "units", "batch_size"], 5]
 

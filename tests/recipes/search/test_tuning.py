@@ -83,8 +83,9 @@ def test_two_stages_table_narrowing_and_best(iris, tmp_path, monkeypatch):
     import pandas as pd
 
     assert len(pd.read_csv(path)) == 5
-    png = result.plot(str(tmp_path / "lr_l2.png"))
-    assert open(png, "rb").read(4) == b"\x89PNG"
+    fig = result.plot(str(tmp_path / "lr_l2.png"))
+    assert open(tmp_path / "lr_l2.png", "rb").read(4) == b"\x89PNG"
+    assert fig.axes[0].get_xlabel() == "learning_rate"
     # Edge warning: pretend stage 0's range ended just above the best value.
     lr = best["learning_rate"]
     result._specs[0]["learning_rate"] = _search_space.Spec(
