@@ -267,7 +267,7 @@ def test_plot_has_a_panel_per_searched_hyperparameter(iris, tmp_path, monkeypatc
 
     monkeypatch.setattr(plt.Figure, "savefig", spy)
     path = str(tmp_path / "search.png")
-    fig = result.plot(path)
+    result.plot(path)
     assert open(path, "rb").read(4) == b"\x89PNG"
     assert result.plot().axes  # no path: the Figure, nothing written
     # Every searched name (depth and batch_norm are fixed), the best starred.
