@@ -37,7 +37,7 @@ def _loss(model, values, x, y):
     loss, _ = model.stateless_compute_loss(
         values, fixed, metrics, x=x, y=y, y_pred=y_pred, training=True
     )
-    return loss
+    return loss, y_pred
 
 
 def _grads_tensorflow(model, picks, x, y):
@@ -46,8 +46,8 @@ def _grads_tensorflow(model, picks, x, y):
     values = [tf.convert_to_tensor(v.value) for v in model.trainable_variables]
     with tf.GradientTape() as tape:
         tape.watch(values)
-        loss = _loss(model, values, x, y)
-    return tape.gradient(loss, [values[i] for i in picks])
+        loss, y_pred = _loss(model, values, x, y)
+    return tape.gradient(loss, [values[i] for i in picks]), y_pred
 
 
 def _grads_jax(model, picks, x, y):
@@ -62,7 +62,7 @@ def _grads_jax(model, picks, x, y):
             full[i] = value
         return _loss(model, full, x, y)
 
-    return jax.grad(loss_of)(chosen)
+    return jax.grad(loss_of, has_aux=True)(chosen)
 
 
 def _grads_torch(model, picks, x, y):
@@ -74,8 +74,10 @@ def _grads_torch(model, picks, x, y):
     # An unseeded Dropout draws on torch's global generator: fork it, so the
     # training run draws the same masks with and without the check.
     with torch.random.fork_rng(), torch.enable_grad():
-        loss = _loss(model, values, x, y)
-        return torch.autograd.grad(loss, [values[i] for i in picks], allow_unused=True)
+        loss, y_pred = _loss(model, values, x, y)
+        chosen = [values[i] for i in picks]
+        grads = torch.autograd.grad(loss, chosen, allow_unused=True)
+    return grads, keras.tree.map_structure(lambda t: t.detach(), y_pred)
 
 
 _GRADS = {
@@ -85,8 +87,19 @@ _GRADS = {
 }
 
 
+def first_output(y_pred):
+    """The first of a model's outputs, as a float64 numpy array."""
+    if isinstance(y_pred, (list, tuple, dict)):
+        y_pred = keras.tree.flatten(y_pred)[0]
+    return np.asarray(keras.ops.convert_to_numpy(y_pred), dtype="float64")
+
+
 def gradient_function(model):
     """Returns `fn(x, y) -> {layer: RMS of the loss gradient of its kernel}`.
+
+    `fn(x, y, with_outputs=True)` also returns the training-mode output of
+    the pass (its first output, numpy): `BatchNormMonitor` compares it with
+    the inference-mode output instead of running the pass again.
 
     Raises:
         NotImplementedError: On a backend other than TensorFlow, JAX, PyTorch.
@@ -99,12 +112,12 @@ def gradient_function(model):
     wanted = {id(k): n for n, k in kernel_layers(model)}
     picks = [(i, wanted[id(v)]) for i, v in enumerate(trainable) if id(v) in wanted]
 
-    def fn(x, y):
-        grads = grads_of(model, [i for i, _ in picks], x, y)
+    def fn(x, y, with_outputs=False):
+        grads, y_pred = grads_of(model, [i for i, _ in picks], x, y)
         out = {}
         for (_, name), g in zip(picks, grads):
             g = 0.0 if g is None else np.asarray(keras.ops.convert_to_numpy(g))
             out[name] = float(np.sqrt(np.mean(np.square(g, dtype="float64"))))
-        return out
+        return (out, first_output(y_pred)) if with_outputs else out
 
     return fn

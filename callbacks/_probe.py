@@ -109,6 +109,8 @@ class _Stage:
         inputs = _structure(model)
         # a nested model's outputs are hidden activations of the outer one
         final = {id(t) for t in keras.tree.flatten(model.outputs)} if top else ()
+        # the top model's (first) output too, for BatchNormMonitor
+        self.top = top
         tensors, self.layers, feeds, nested = [], [], [], []
         for layer in model.layers:
             if isinstance(layer, keras.Model) and layer.layers:
@@ -144,20 +146,23 @@ class _Stage:
                 kept.append(feed)
         self.count = len(tensors)
         outputs = tensors + kept
+        if top and outputs:
+            outputs.append(keras.tree.flatten(model.outputs)[0])
         self.model = keras.Model(inputs, outputs) if outputs else None
 
     def all_layers(self):
         return self.layers + [lay for c in self.children for lay in c.all_layers()]
 
     def __call__(self, x):
+        """The watched activations, then (top stage) the model's output."""
         if self.model is None:
             return []
         outs = self.model(x, training=False)
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
         acts = outs[: self.count]
-        for child, feed in zip(self.children, outs[self.count :]):
+        for child, feed in zip(self.children, outs[self.count : len(outs) - self.top]):
             acts.extend(child(feed))
-        return acts
+        return acts + outs[len(outs) - self.top :]
 
 
 def _forward(stage, weights):
@@ -249,6 +254,8 @@ class Probe:
         self._call = None
         self._reason = None
         self.weights_finite = True  # as of the last `activations` call
+        self.outputs = None  # the model's output on `x`, inference mode, too
+        self._train_output = (None, None)  # (epoch, output) of a gradient pass
         self._cache = (None, None)
 
     def build(self):
@@ -289,13 +296,33 @@ class Probe:
         if self._cache[0] == key and self._cache[1] is not None:
             return self._cache[1]
         outs, finite = self._call(calls_left)
-        if not isinstance(outs, (list, tuple)):
-            outs = [outs]
+        outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+        self.outputs = np.asarray(keras.ops.convert_to_numpy(outs.pop()), "float64")
         acts = [np.asarray(keras.ops.convert_to_numpy(o)) for o in outs]
         acts = [a.reshape(-1, a.shape[-1]) for a in acts]
         self.weights_finite = bool(keras.ops.convert_to_numpy(finite))
         self._cache = (key, acts)
         return acts
+
+    def inference_output(self, key, n):
+        """The model's inference-mode output on the first `n` probe samples,
+        from the last `activations(key)` call, or None."""
+        if self._cache[0] != key or self._cache[1] is None or self.outputs is None:
+            return None
+        return self.outputs[:n] if len(self.outputs) >= n else None
+
+    def keep_train_output(self, key, output):
+        """Keeps a training-mode output on the first probe samples (the
+        gradient check's pass) for `train_output`."""
+        self._train_output = (key, output)
+
+    def train_output(self, key, n):
+        """The training-mode output on the first `n` probe samples kept for
+        `key`, or None."""
+        kept_key, output = self._train_output
+        if kept_key != key or output is None or len(output) < n:
+            return None
+        return output[:n]
 
 
 def split_probe_data(probe_data):

@@ -54,12 +54,12 @@ CHECKS = {
     "output_activation": None,  # the Babysitter's own check, at train begin
 }
 _ALWAYS = ("nan_loss", "activation_checks_skipped", "gradient_checks_skipped")
-_ORDER = (
+_ORDER = (  # BatchNormMonitor after the passes it shares (probe, gradient)
     LossWatch,
-    BatchNormMonitor,
     DeadUnitMonitor,
     ActivationStats,
     GradientMonitor,
+    BatchNormMonitor,
     UpdateRatioMonitor,
     GeneralizationWatch,
 )

@@ -24,6 +24,7 @@ import keras
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
+from callbacks._gradient_fn import first_output
 from callbacks._logs import chance_accuracy
 from callbacks._probe import make_probe
 
@@ -39,6 +40,10 @@ def _own_random_state():
 
     with torch.random.fork_rng():
         yield
+
+
+def _rows(x):
+    return len(keras.tree.flatten(x)[0])
 
 
 def batchnorm_layers(model):
@@ -105,7 +110,7 @@ class BatchNormMonitor(MonitorBase):
     def reset(self):
         super().reset()
         self.gaps = []  # (epoch, gap) per measurement
-        self._x = self._y = None
+        self._x = self._y = self._probe = None
         self._last_epoch = None
 
     def on_train_begin(self, logs=None):
@@ -122,12 +127,15 @@ class BatchNormMonitor(MonitorBase):
             return
         n = self.probe_size
         self._x = probe.x[:n]
+        # In a Babysitter the probe is shared: its epoch's inference pass and
+        # the gradient check's training-mode pass give both outputs.
+        self._probe = probe if self._shared_probe is not None else None
         self._y = None if probe.y is None else np.asarray(probe.y)[:n]
 
     def on_epoch_end(self, epoch, logs=None):
         self._last_epoch = epoch
         if self._x is not None and not (epoch + 1) & epoch:
-            self._measure(epoch)
+            self._measure(epoch, shared=True)
 
     def on_train_end(self, logs=None):
         if self._x is None or self._last_epoch is None:
@@ -142,9 +150,20 @@ class BatchNormMonitor(MonitorBase):
         fixed = [v.value for v in model.non_trainable_variables]
         with _own_random_state():
             out, _ = model.stateless_call(trainable, fixed, self._x, training=training)
-        if isinstance(out, (list, tuple, dict)):
-            out = keras.tree.flatten(out)[0]
-        return np.asarray(keras.ops.convert_to_numpy(out), dtype="float64")
+        return first_output(out)
+
+    def _both(self, epoch, shared):
+        # The shared passes are this epoch's, before any callback's end of
+        # training restores other weights: at the end, pass again.
+        probe = self._probe if shared else None
+        n = _rows(self._x)
+        train = probe.train_output(epoch, n) if probe is not None else None
+        infer = probe.inference_output(epoch, n) if probe is not None else None
+        if train is None:
+            train = self._outputs(True)
+        if infer is None:
+            infer = self._outputs(False)
+        return train, infer
 
     def _accuracy(self, out):
         y = self._y.reshape(len(self._y), -1)
@@ -154,9 +173,9 @@ class BatchNormMonitor(MonitorBase):
         ids = y.argmax(1) if y.shape[1] > 1 else y[:, 0].astype(int)
         return float((out.argmax(-1) == ids).mean())
 
-    def _measure(self, epoch):
+    def _measure(self, epoch, shared=False):
         try:
-            train, infer = self._outputs(True), self._outputs(False)
+            train, infer = self._both(epoch, shared)
         except (ValueError, TypeError, NotImplementedError, AttributeError):
             self._x = None  # a model stateless_call cannot run: stop trying
             return

@@ -131,7 +131,9 @@ class GradientMonitor(ProbeMonitor):
         try:
             if self._fn is None:
                 self._fn = gradient_function(self.model)
-            rms = self._fn(x, y)
+            rms, y_pred = self._fn(x, y, with_outputs=True)
+            if epoch is not None:  # BatchNormMonitor's training-mode pass
+                self.probe.keep_train_output(epoch, y_pred)
         except (ValueError, TypeError, NotImplementedError, AttributeError) as exc:
             self._broken = True
             self.find(
