@@ -24,6 +24,7 @@ def plot_trials(result, path=None):
     from matplotlib import colormaps
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import NullFormatter
 
     name = result.objective.name
     names = _searched(result) or ["learning_rate"]
@@ -70,8 +71,18 @@ def plot_trials(result, path=None):
                 zorder=5,
                 label="best",
             )
-        if spec is not None and spec.sampling == "log" and spec.kind != "choice":
+        if spec is not None and spec.kind == "choice":
+            values = [float(v) for v in spec.values]
+            ax.set_xticks(values, [str(v) for v in spec.values])
+        elif spec is not None and spec.kind == "int" and spec.high - spec.low <= 8:
+            ax.set_xticks(range(int(spec.low), int(spec.high) + 1))
+        elif spec is not None and spec.sampling == "log":
             ax.set_xscale("log")
+            if spec.kind == "int":  # the range's ends and middle, plain numbers
+                mid = round(math.sqrt(spec.low * spec.high))
+                ticks = sorted({int(spec.low), int(mid), int(spec.high)})
+                ax.set_xticks(ticks, [str(t) for t in ticks])
+                ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(hp)
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(names) :]:
