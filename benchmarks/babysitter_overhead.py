@@ -35,7 +35,8 @@ Usage:
         [--epochs 6] [--repeats 7] [--monitor-repeats 3]
 
 (about 20 minutes on 2 cores at the defaults; the figures in the README come
-from `--epochs 4 --repeats 3 --monitor-repeats 0` on each backend).
+from `--epochs 4 --repeats 3 --monitor-repeats 1` on TensorFlow and JAX and
+`--monitor-repeats 0` on PyTorch, on quiet cores).
 """
 
 import argparse
