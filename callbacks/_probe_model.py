@@ -1,0 +1,157 @@
+"""The probe model: which layers are watched, and a Keras model returning them.
+
+Private, used by `callbacks._probe`. The ReLU/tanh/sigmoid layers of a model
+and of the models nested in it (a Sequential or Functional block, a
+`keras.applications` base) are watched; `_Stage` builds, per model, one
+Keras model from the model's own input to those layers' outputs (and, for
+the top model, its output), nested stages fed by what flows into the
+nested models.
+
+Example:
+
+>>> import keras
+>>> from callbacks._probe_model import activation_kind
+>>> activation_kind(keras.layers.Dense(3, activation="relu"))
+'relu'
+"""
+
+from __future__ import annotations
+
+import keras
+
+_RELU = {"relu", "relu6"}
+_SATURATING = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0)}
+
+
+def activation_kind(layer):
+    """Returns "relu", "tanh", "sigmoid", ..., "other" or None (no activation)."""
+    cls = type(layer).__name__
+    if cls == "ReLU":
+        slope = float(getattr(layer, "negative_slope", 0.0) or 0.0)
+        return "relu" if slope == 0.0 else "other"
+    if cls in ("LeakyReLU", "PReLU", "ELU", "Softmax"):
+        return "other"
+    act = getattr(layer, "activation", None)
+    if act is None or not callable(act):
+        return None
+    name = getattr(act, "__name__", None)
+    if name is None:
+        try:
+            name = keras.activations.serialize(act)
+        except (ValueError, TypeError):
+            return "other"
+    name = str(name).lower()
+    if name == "linear":
+        return None
+    if name in _RELU:
+        return "relu"
+    if name in _SATURATING:
+        return name
+    return "other"
+
+
+NOT_BUILT = "the model is not built yet"
+
+
+def _structure(model):
+    """The input structure of `model`'s own graph (a tensor, list or dict)."""
+    if isinstance(model, keras.Sequential):
+        inputs = model.inputs  # `model.input` would be the outer call's input
+        return inputs[0] if len(inputs) == 1 else inputs
+    inputs = model.inputs or None
+    if inputs is None:
+        raise ValueError("no inputs")
+    try:
+        return model.input
+    except (AttributeError, ValueError):
+        return inputs[0] if len(inputs) == 1 else inputs
+
+
+def _nested_input(layer, inputs=None):
+    """The (single) tensor a nested model was called on in the graph that
+    starts at `inputs`, or None. A base model fine-tuned inside a new model
+    was first called in its pretraining model: that call's tensor belongs to
+    another graph, so each call (inbound node) is tried in turn."""
+    try:  # `Model.input` is its own graph's input: ask the operation
+        first = keras.Operation.input.fget(layer)
+    except (AttributeError, ValueError, IndexError, TypeError):
+        first = None
+    candidates = [first] + [
+        (getattr(node, "input_tensors", None) or [None])[0]
+        for node in getattr(layer, "_inbound_nodes", [])
+    ]
+    for value in candidates:
+        if value is None or not hasattr(value, "shape"):
+            continue
+        if inputs is None:
+            return value
+        try:
+            keras.Model(inputs, value)  # raises unless it is in this graph
+        except (ValueError, TypeError, AttributeError):
+            continue
+        return value
+    return None
+
+
+class _Stage:
+    """One model's probe: its watched activations, then nested stages fed by
+    the tensors that flow into its nested models."""
+
+    def __init__(self, model, taken, top=True):
+        inputs = _structure(model)
+        # a nested model's outputs are hidden activations of the outer one
+        final = {id(t) for t in keras.tree.flatten(model.outputs)} if top else ()
+        # the top model's (first) output too, for BatchNormMonitor
+        self.top = top
+        tensors, self.layers, feeds, nested = [], [], [], []
+        for layer in model.layers:
+            if isinstance(layer, keras.Model) and layer.layers:
+                feed = _nested_input(layer, inputs)
+                if feed is not None and layer.built:
+                    feeds.append(feed)
+                    nested.append(layer)
+                continue
+            kind = activation_kind(layer)
+            if kind is None or kind == "other":
+                continue
+            try:
+                out = layer.output
+            except (AttributeError, ValueError):
+                continue
+            if id(out) in final or not hasattr(out, "shape") or len(out.shape) < 2:
+                continue
+            name = layer.name
+            if name in taken:  # the same name in two nested models
+                name = f"{model.name}/{name}"
+            taken.add(name)
+            tensors.append(out)
+            self.layers.append((name, kind))
+        self.children = []
+        kept = []
+        for feed, layer in zip(feeds, nested):
+            try:
+                child = _Stage(layer, taken, top=False)
+            except (AttributeError, ValueError, TypeError):
+                continue
+            if child.all_layers():
+                self.children.append(child)
+                kept.append(feed)
+        self.count = len(tensors)
+        outputs = tensors + kept
+        if top and outputs:
+            outputs.append(keras.tree.flatten(model.outputs)[0])
+        self.model = keras.Model(inputs, outputs) if outputs else None
+
+    def all_layers(self):
+        return self.layers + [lay for c in self.children for lay in c.all_layers()]
+
+    def __call__(self, x):
+        """The watched activations, then (top stage) the model's output."""
+        if self.model is None:
+            return []
+        outs = self.model(x, training=False)
+        outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+        acts = outs[: self.count]
+        for child, feed in zip(self.children, outs[self.count : len(outs) - self.top]):
+            acts.extend(child(feed))
+        return acts + outs[len(outs) - self.top :]
