@@ -16,7 +16,7 @@ Every method's trial model keeps the weights of its best validation epoch.
 For each method: the best trial's own test accuracy, and the test accuracy
 of its best hyperparameters refit the same way for every method (train +
 validation, the best trial's epoch count and annealing:
-`recipes.search.stages.refit_plan`, what `best_model(refit=True)` does), so
+`recipes.search.refit.refit_plan`, what `best_model(refit=True)` does), so
 the comparison isolates the search; trials run, trials pruned or stopped
 early, wall time. Then the per-trial overhead of `babysit=True` in `tune`
 (4 trials of 2 epochs, with and without, and the time inside the

@@ -39,7 +39,8 @@ from _results import write_json  # noqa: E402
 
 from recipes import build_mlp, datasets  # noqa: E402
 from recipes.search import space as _search_space
-from recipes.search.stages import DEFAULT_STAGES, anneal_learning_rate  # noqa: E402
+from recipes.search.refit import anneal_learning_rate  # noqa: E402
+from recipes.search.stages import DEFAULT_STAGES  # noqa: E402
 from recipes.search.tuning import tune  # noqa: E402
 
 QUICK = "--quick" in sys.argv

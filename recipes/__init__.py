@@ -28,7 +28,7 @@ _LAZY = {
     "tune": "recipes.search.tuning",
     "TuneResult": "recipes.search.tuning",
     "babysit": "recipes.run.babysit",
-    "BabysitResult": "recipes.run.babysit",
+    "BabysitResult": "recipes.run.result",
     "evaluate": "recipes.run.evaluation",
     "preflight": "recipes.checks.preflight",
     "PreflightReport": "recipes.checks.preflight",

@@ -260,7 +260,7 @@ class TuneResult:
             anneal: For a refit, hold the trial's rate for its best epoch's
                 count `E`, then decay it to 0 on a cosine over `ceil(E / 2)`
                 more epochs (`keras.optimizers.schedules.CosineDecay` with a
-                constant warmup; see `recipes.search.stages.refit_plan`).
+                constant warmup; see `recipes.search.refit.refit_plan`).
                 The trial kept the weights of its best epoch, picked on the
                 validation set; a refit has none left, and at a constant
                 rate it would end on a noisy step. Annealing lets the last

@@ -21,6 +21,8 @@ import keras
 import keras_tuner
 import numpy as np
 
+from recipes.search.refit import refit_plan
+
 SIDE_FILE = "recipes_trial.json"
 # Coarse (many short trials over the full ranges), then narrower and longer,
 # then a few trials trained to convergence (patience ends them at a plateau).
@@ -122,56 +124,6 @@ def best_epoch(history, direction):
         return 0
     arr = np.where(np.isfinite(arr), arr, -np.inf if direction == "max" else np.inf)
     return int(np.argmax(arr) if direction == "max" else np.argmin(arr)) + 1
-
-
-def anneal_learning_rate(model, steps, hold_steps=0):
-    """Decays a compiled model's learning rate to 0 over `steps` on a cosine,
-    after holding it for `hold_steps`.
-
-    `keras.optimizers.schedules.CosineDecay` from the optimizer's rate (the
-    hold is its warmup to the same rate); an optimizer that already has a
-    schedule is left alone. Returns `model`.
-    """
-    optimizer = model.optimizer
-    if isinstance(optimizer.get_config()["learning_rate"], dict):
-        return model  # a serialized schedule: the user's choice
-    rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-    hold = (
-        {"warmup_target": rate, "warmup_steps": int(hold_steps)} if hold_steps else {}
-    )
-    optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
-        rate, decay_steps=max(1, int(steps)), **hold
-    )
-    return model
-
-
-def refit_plan(model, best_epoch, n_rows, batch_size, *, anneal=True):
-    """How long a refit trains, for a trial whose best epoch was `best_epoch`.
-
-    Sets the learning-rate schedule of the compiled `model` (when `anneal`)
-    and returns the number of epochs to train on `n_rows` rows in batches of
-    `batch_size`. `E`, the best epoch rounded half up (at least 1), is how
-    far the trial got at its constant rate. Without `anneal` the refit
-    trains `E` epochs at that rate. With it, it holds the rate for those
-    `E` epochs, then decays it to 0 on a cosine over `ceil(E / 2)` more
-    (`CosineDecay` with a constant warmup: warmup, stable, decay). A cosine
-    over the `E` epochs alone averages half the rate, so at a low rate the
-    refit stopped short of where the trial's best epoch was (MNIST-1D seed
-    4: 0.711 against its trial model's 0.724); the decay added after the
-    trial's path settles it instead.
-
-    Reference:
-        Hägele et al., "Scaling Laws and Compute-Optimal Training Beyond
-        Fixed Training Durations" (2024), the constant rate and a short
-        cooldown.
-    """
-    epochs = max(1, math.floor(float(best_epoch) + 0.5))
-    if not anneal:
-        return epochs
-    steps = math.ceil(n_rows / batch_size)
-    decay = math.ceil(epochs / 2)
-    anneal_learning_rate(model, decay * steps, hold_steps=epochs * steps)
-    return epochs + decay
 
 
 def _penalty(model):
