@@ -14,15 +14,17 @@ forward pass), so the run it watches is bit-identical without it.
 
 Example:
 
+>>> import tempfile
 >>> import numpy as np, keras
 >>> from callbacks import Babysitter, BabysitterTensorBoard
+>>> folder = tempfile.mkdtemp()  # e.g. "logs"
 >>> x = np.random.default_rng(0).normal(size=(128, 4)).astype("float32")
 >>> y = (x[:, 0] > 0).astype("int32")
 >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, "relu"),
 ...                           keras.layers.Dense(2, activation="softmax")])
 >>> model.compile("adam", "sparse_categorical_crossentropy")
 >>> sitter = Babysitter(verbose=0)
->>> board = BabysitterTensorBoard("logs", babysitter=sitter)  # after the sitter
+>>> board = BabysitterTensorBoard(folder, babysitter=sitter)  # after the sitter
 >>> _ = model.fit(x, y, epochs=2, verbose=0, callbacks=[sitter, board])
 >>> board.steps  # 0: before training, then each epoch counted from 1
 [0, 1, 2]
