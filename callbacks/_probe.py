@@ -161,7 +161,7 @@ class Probe:
             return self._cache[1]
         outs, finite = self._call(calls_left)
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
-        self.outputs = np.asarray(keras.ops.convert_to_numpy(outs.pop()), "float64")
+        self.outputs = outs.pop() if self._stage.top else None
         acts = [np.asarray(keras.ops.convert_to_numpy(o)) for o in outs]
         acts = [a.reshape(-1, a.shape[-1]) for a in acts]
         self.weights_finite = bool(keras.ops.convert_to_numpy(finite))
@@ -173,7 +173,9 @@ class Probe:
         from the last `activations(key)` call, or None."""
         if self._cache[0] != key or self._cache[1] is None or self.outputs is None:
             return None
-        return self.outputs[:n] if len(self.outputs) >= n else None
+        if len(self.outputs) < n:
+            return None
+        return np.asarray(keras.ops.convert_to_numpy(self.outputs[:n]), "float64")
 
     def keep_train_output(self, key, output):
         """Keeps a training-mode output on the first probe samples (the

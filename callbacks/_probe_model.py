@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 _RELU = {"relu", "relu6"}
 _SATURATING = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0)}
@@ -93,6 +94,13 @@ def _nested_input(layer, inputs=None):
     return None
 
 
+def _small(tensor, most=1024):
+    """A per-sample output of at most `most` values (a classifier's or a
+    regressor's head, not an image-to-image output)."""
+    dims = tuple(tensor.shape)[1:]
+    return all(d is not None for d in dims) and int(np.prod(dims)) <= most
+
+
 class _Stage:
     """One model's probe: its watched activations, then nested stages fed by
     the tensors that flow into its nested models."""
@@ -101,8 +109,6 @@ class _Stage:
         inputs = _structure(model)
         # a nested model's outputs are hidden activations of the outer one
         final = {id(t) for t in keras.tree.flatten(model.outputs)} if top else ()
-        # the top model's (first) output too, for BatchNormMonitor
-        self.top = top
         tensors, self.layers, feeds, nested = [], [], [], []
         for layer in model.layers:
             if isinstance(layer, keras.Model) and layer.layers:
@@ -138,15 +144,18 @@ class _Stage:
                 kept.append(feed)
         self.count = len(tensors)
         outputs = tensors + kept
-        if top and outputs:
-            outputs.append(keras.tree.flatten(model.outputs)[0])
+        final_out = keras.tree.flatten(model.outputs)[0] if top and outputs else None
+        self.top = final_out is not None and _small(final_out)
+        if self.top:
+            outputs.append(final_out)
         self.model = keras.Model(inputs, outputs) if outputs else None
 
     def all_layers(self):
         return self.layers + [lay for c in self.children for lay in c.all_layers()]
 
     def __call__(self, x):
-        """The watched activations, then (top stage) the model's output."""
+        """The watched activations, then (a top stage with a small output, see
+        `_small`) the model's output, for BatchNormMonitor."""
         if self.model is None:
             return []
         outs = self.model(x, training=False)

@@ -188,3 +188,38 @@ def test_docstring_examples_run():
         assert result.failed == 0, name
         assert result.attempted > 0, name
     assert not os.path.exists("log.csv")
+
+
+def test_probe_returns_a_small_model_output_for_batchnorm_but_not_an_image():
+    # The probe's pass also gives BatchNormMonitor the model's inference-mode
+    # output, but only for a head (at most 1,024 values a sample): an
+    # image-to-image output on 1,024 probe samples would be far too large.
+    from callbacks._probe import Probe
+
+    head = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    image = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.Conv2D(8, 3, padding="same", activation="relu"),
+            keras.layers.Conv2D(8, 3, padding="same"),
+        ]
+    )
+    rng = np.random.default_rng(0)
+    small = Probe(head, rng.normal(size=(40, 8)).astype("float32"), None)
+    assert small.build() is None
+    small.activations(0)
+    out = small.inference_output(0, 32)
+    expected = keras.ops.convert_to_numpy(head(small.x[:32], training=False))
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+    assert small.inference_output(1, 32) is None  # another epoch's pass
+    large = Probe(image, rng.normal(size=(8, 16, 16, 3)).astype("float32"), None)
+    assert large.build() is None
+    large.activations(0)
+    assert large.inference_output(0, 4) is None  # 16 x 16 x 8 values a sample
+    assert [name for name, _ in large.layers] == [image.layers[0].name]
