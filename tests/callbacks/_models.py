@@ -48,3 +48,15 @@ def compile_(model, opt="adam"):
 
 def problems(callback):
     return [f.check for f in callback.findings if f.severity != "info"]
+
+
+# The start of a program for a subprocess: a tiny compiled model `m` and its
+# data `x`, `y` (for tests that must run Keras in a fresh interpreter).
+TINY_FIT_PROGRAM = (
+    "import sys, numpy as np, keras, callbacks\n"
+    "x = np.random.default_rng(0).normal(size=(64, 4)).astype('float32')\n"
+    "y = (x[:, 0] > 0).astype('int32')\n"
+    "m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, 'relu'),"
+    " keras.layers.Dense(2, activation='softmax')])\n"
+    "m.compile('adam', 'sparse_categorical_crossentropy')\n"
+)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from callbacks import Babysitter
-from tests.callbacks._models import blobs
+from tests.callbacks._models import TINY_FIT_PROGRAM, blobs
 
 BACKEND = keras.backend.backend()
 
@@ -246,13 +246,8 @@ def test_nothing_is_printed_when_nothing_is_asked():
 def test_callbacks_import_no_tensorflow_on_other_backends(backend):
     pytest.importorskip(backend)
     code = (
-        "import sys, numpy as np, keras, callbacks\n"
-        "x = np.random.default_rng(0).normal(size=(64, 4)).astype('float32')\n"
-        "y = (x[:, 0] > 0).astype('int32')\n"
-        "m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, 'relu'),"
-        " keras.layers.Dense(2, activation='softmax')])\n"
-        "m.compile('adam', 'sparse_categorical_crossentropy')\n"
-        "m.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.Babysitter()])\n"
+        TINY_FIT_PROGRAM
+        + "m.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.Babysitter()])\n"
         "print('tensorflow' in sys.modules)\n"
     )
     env = dict(os.environ, KERAS_BACKEND=backend)

@@ -9,7 +9,7 @@ import keras
 import pytest
 
 from callbacks import Babysitter, BabysitterTensorBoard
-from tests.callbacks._models import blobs, digits
+from tests.callbacks._models import TINY_FIT_PROGRAM, blobs, digits
 
 
 def _events(folder):
@@ -105,13 +105,7 @@ def test_bad_arguments():
 def test_other_backends_write_events_without_tensorflow(backend, tmp_path):
     pytest.importorskip(backend)
     code = (
-        "import sys, numpy as np, keras, callbacks\n"
-        "x = np.random.default_rng(0).normal(size=(64, 4)).astype('float32')\n"
-        "y = (x[:, 0] > 0).astype('int32')\n"
-        "m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, 'relu'),"
-        " keras.layers.Dense(2, activation='softmax')])\n"
-        "m.compile('adam', 'sparse_categorical_crossentropy')\n"
-        "s = callbacks.Babysitter(verbose=0)\n"
+        TINY_FIT_PROGRAM + "s = callbacks.Babysitter(verbose=0)\n"
         "b = callbacks.BabysitterTensorBoard(sys.argv[1], babysitter=s)\n"
         "m.fit(x, y, epochs=2, verbose=0, callbacks=[s, b])\n"
         "print(b.steps, 'tensorflow' in sys.modules)\n"
