@@ -74,6 +74,13 @@ def _add_run_args(p, epochs):
         help="early-stopping patience in epochs; default: 10",
     )
     p.add_argument(
+        "--ensemble",
+        type=int,
+        metavar="K",
+        help="train K networks and average them; default: 5 on a table of under "
+        "1,000 training rows, else 1 (with tune: 1)",
+    )
+    p.add_argument(
         "--no-preflight", action="store_true", help="skip the pre-flight checks"
     )
     p.add_argument(

@@ -7,7 +7,7 @@ import os
 import keras
 
 from recipes.models.data_loss import with_data_loss
-from recipes.run import _defaults, _fit_callbacks, _probes
+from recipes.run import _defaults, _ensemble, _fit_callbacks, _probes
 from recipes.run import _steps as steps
 from recipes.run._files import write_files
 
@@ -136,6 +136,7 @@ def run(
     verbose,
     strict=False,
     tensorboard=None,
+    ensemble=None,
 ):
     """Runs every stage into the folder `tmp`; returns the state for the report."""
     from callbacks import Babysitter
@@ -177,11 +178,14 @@ def run(
     elif model is None:
         state["builder"] = "build_mlp" if splits.x_train.ndim == 2 else "build_cnn"
 
-        def make(rate):
+        def make(rate, seed=seed):
             return _defaults.default_model(
                 splits, learning_rate=rate, seed=seed, model_kwargs=model_kwargs
             )
 
+    if ensemble is None:
+        ensemble = _ensemble.default_size(splits, recipe_model=model is None, tune=tune)
+    state["ensemble"] = ensemble
     if make is not None:
         model = make(learning_rate or 1e-3)
     state["stages"] += [("data", f) for f in _defaults.size_findings(model, splits)]
@@ -239,18 +243,9 @@ def run(
             keras.callbacks.TensorBoard(os.fspath(tensorboard), write_graph=False),
         ]
     cbs += [
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=patience, restore_best_weights=True
-        ),
+        *_ensemble.stopping_callbacks(patience, learning_rate),
         keras.callbacks.ModelCheckpoint(
             model_path, monitor="val_loss", save_best_only=True
-        ),
-        # Anneal once validation stalls (before early stopping gives up).
-        keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss",
-            factor=0.3,
-            patience=max(1, patience // 3),
-            min_lr=learning_rate / 100,
         ),
         epoch_log,  # last: sees every other callback's keys
     ]
@@ -269,6 +264,25 @@ def run(
     epoch_log.write_csv(os.path.join(tmp, "history.csv"))
     state["stages"] += [("training", f) for f in sitter.findings]
     end_acts = _probes.activation_snapshot(model, probe)
+    if ensemble > 1:
+        _say(
+            verbose,
+            f"Training {ensemble - 1} more networks the same way, from other "
+            f"seeds, to average ({len(splits.x_train):,} training rows) ...",
+        )
+        model = _ensemble.average(
+            [model]
+            + _ensemble.train_members(
+                make,
+                splits,
+                count=ensemble - 1,
+                learning_rate=learning_rate,
+                epochs=epochs,
+                batch_size=batch_size,
+                patience=patience,
+                seed=seed,
+            )
+        )
     if table is None:
         model.save(model_path)  # the restored best weights, not the last epoch's
     else:  # raw columns in: the table's encoder, the network, its schema

@@ -53,6 +53,7 @@ def babysit(
     verbose=1,
     strict=False,
     tensorboard=None,
+    ensemble=None,
 ):
     """Runs the whole recipe on `(x, y)` and writes a run folder explaining it.
 
@@ -132,6 +133,14 @@ def babysit(
             Babysitter's per-epoch figures) and `callbacks.BabysitterTensorBoard`
             events in its `babysitter/` run (activation histograms per layer
             and epoch, the findings as text). Defaults to `None`.
+        ensemble: How many networks to train and average. The first is the
+            one the Babysitter watches, whose history, curves and findings
+            the report shows; the others train the same way from seeds
+            `seed + 1, ...`, and the saved model averages their outputs
+            (class probabilities, or the target). Defaults to `None`: 5 for
+            the recipe's own model on a DataFrame of under 1,000 training
+            rows, where one network's score moves by a point with its seed
+            (README, "Tables"), else 1.
 
     Returns:
         A `BabysitResult` (model, history, findings, metrics, run_dir, ...).
@@ -169,6 +178,7 @@ def babysit(
         ("epochs", epochs),
         ("batch_size", batch_size),
         ("patience", patience),
+        ("ensemble", ensemble),
     ):
         if value is None and name != "epochs":
             continue
@@ -178,6 +188,12 @@ def babysit(
                 + ("" if name == "epochs" else " or None (the default)")
                 + f". Received: {name}={value!r}"
             )
+    if ensemble is not None and ensemble > 1 and (model is not None or tune):
+        raise ValueError(
+            "`ensemble` above 1 trains more networks from the recipe's own "
+            "builder, so it cannot be combined with `model` or `tune=True`; "
+            f"pass ensemble=1 or None. Received: ensemble={ensemble}"
+        )
     if learning_rate is not None and not (
         isinstance(learning_rate, (int, float)) and learning_rate > 0
     ):
@@ -229,6 +245,7 @@ def babysit(
             verbose=verbose,
             strict=strict,
             tensorboard=tensorboard,
+            ensemble=ensemble,
         )
         result = BabysitResult(
             model=state["model"],
@@ -242,6 +259,7 @@ def babysit(
             search=state["search"],
             baselines=state["baselines"],
             num_train=len(splits.x_train),
+            ensemble=state["ensemble"],
         )
         result.seconds = time.perf_counter() - start
         from recipes.run.report import write_report

@@ -38,6 +38,7 @@ class BabysitResult:
         baselines: The test scores of the trivial baseline (majority class
             or training mean) and a linear model on the same split
             (`recipes.run.baselines`), `{}` without a test split.
+        ensemble: How many networks `model` averages (1: a single one).
     """
 
     model: object
@@ -52,6 +53,7 @@ class BabysitResult:
     seconds: float = 0.0
     baselines: dict = dataclasses.field(default_factory=dict, repr=False)
     num_train: int = 0
+    ensemble: int = 1
 
     @property
     def errors(self):
@@ -77,10 +79,18 @@ class BabysitResult:
         if self.model is None or not self.num_train:
             return ""
         params = int(self.model.count_params())
-        line = (
-            f"Model: {params:,} parameters for {self.num_train:,} training rows "
-            f"({params / self.num_train:,.0f} per row)"
-        )
+        if self.ensemble > 1:
+            each = params // self.ensemble
+            line = (
+                f"Model: the average of {self.ensemble} networks of {each:,} "
+                f"parameters for {self.num_train:,} training rows "
+                f"({each / self.num_train:,.0f} per row each)"
+            )
+        else:
+            line = (
+                f"Model: {params:,} parameters for {self.num_train:,} training rows "
+                f"({params / self.num_train:,.0f} per row)"
+            )
         path = os.path.join(self.run_dir, "model.keras")
         if os.path.isfile(path):
             line += (
