@@ -12,8 +12,11 @@ the defaults before this change (batch 64, patience 10), `new` the ones
 after (`None`: a batch of `rows // 8`, at least 16, when 64 would give a
 classification table's epoch fewer than 8 steps; patience 10). The runs
 labelled `rows//8` are that rule on regression tables, measured by `new` at
-1fda7bc, where it applied to both tasks. The loss column is the inner test's
-data loss (`None` for the first runs, made before it was recorded).
+1fda7bc, where it applied to both tasks. `single` and `average` are one
+network and the average of 5 (`ensemble=1` / `5`; the default under 1,000
+training rows is the average since 3f43d7a: `new` rows before it are
+single). The loss column is the inner test's data loss (`None` for the
+first runs, made before it was recorded).
 Prints one JSON line per run and a median/mean table; appends to
 `benchmarks/results/tabular_defaults.json`.
 
@@ -40,6 +43,9 @@ VARIANTS = {
     "bs16": {"batch_size": 16, "patience": 10},
     "bs16p20": {"batch_size": 16, "patience": 20},
     "nobn": {"batch_size": 64, "patience": 10, "model_kwargs": {"batch_norm": False}},
+    # The average of networks (run/_ensemble.py), against one network
+    "single": {"ensemble": 1},
+    "average": {"ensemble": 5},
 }
 OUTPUT = os.path.join(os.path.dirname(__file__), "results", "tabular_defaults.json")
 

@@ -35,6 +35,7 @@ def test_every_example_has_a_test():
         "init_experiment",
         "callbacks_in_existing_project",
         "tune_digits",
+        "messy_table",
     }
     assert {p.stem for p in EXAMPLES.glob("*.py")} <= tested
 
@@ -88,3 +89,24 @@ def test_tune_digits(monkeypatch, tmp_path):
     assert 0.0 <= namespace["accuracy"] <= 1.0
     assert 0.0 <= namespace["refit_accuracy"] <= 1.0
     assert (tmp_path / "runs" / "tune_digits" / "lr_vs_l2.png").exists()
+
+
+def test_messy_table(tmp_path):
+    import pandas as pd
+
+    status = _load("messy_table").main(str(tmp_path), epochs=2)
+    assert status == (0, 0)
+    messy = pd.read_csv(tmp_path / "messy.csv", sep=";")
+    assert messy["mean texture"].isna().sum() == 40
+    assert list(messy.columns[[0, -2, -1]]) == ["patient id", "clinic", "diagnosis"]
+    preds = pd.read_csv(tmp_path / "preds.csv")
+    assert list(preds.columns) == [
+        "patient id",
+        "predicted_diagnosis",
+        "probability_benign",
+        "probability_malignant",
+    ]
+    assert len(preds) == 20 and set(preds["predicted_diagnosis"]) <= {
+        "benign",
+        "malignant",
+    }

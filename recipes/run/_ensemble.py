@@ -4,8 +4,11 @@ On a table of a few hundred rows one network's test score moves by a point
 or more with its initialization (wine: 0.889 to 1.0 on one split), and a
 linear model, which has no such variance, ends above it. `babysit` there
 trains `MEMBERS` networks the same way (the first under the Babysitter,
-the others with the same stopping and annealing, each from its own seed)
-and keeps their average: a deep ensemble (Lakshminarayanan et al., 2017).
+the others with the same stopping and annealing, each from its own seed
+and stopping on its own fold of the training and validation rows) and
+keeps their average: a deep ensemble (Lakshminarayanan et al., 2017) whose
+members, between them, learn from every row, as cross-validation bagging
+does.
 
 Example:
 
@@ -20,7 +23,10 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
+import numpy as np
 
 ROWS = 1000  # tables with fewer training rows are averaged by default
 MEMBERS = 5
@@ -51,22 +57,44 @@ def stopping_callbacks(patience, learning_rate):
     ]
 
 
+def member_splits(splits, count, seed):
+    """Each further member's splits: a fold of the training and validation
+    rows pooled (stratified for classes) for its early stopping, the rest
+    to train on, so that together the members learn from every row."""
+    from recipes.search._folds import folds
+
+    x = np.concatenate([splits.x_train, splits.x_val])
+    y = np.concatenate([splits.y_train, splits.y_val])
+    k = count + 1  # each fold about the first member's validation share
+    if splits.task == "classification":
+        counts = np.bincount(y.astype("int64"))
+        k = min(k, int(counts[counts > 0].min()))
+    if k < 2:  # a class too rare to fold: every member on the first's split
+        return [splits] * count
+    parts = folds(x, y, k, None, seed, splits.task)
+    return [
+        dataclasses.replace(splits, x_train=xt, y_train=yt, x_val=xv, y_val=yv)
+        for xt, yt, (xv, yv) in (parts[i % k] for i in range(count))
+    ]
+
+
 def train_members(
     make, splits, *, count, learning_rate, epochs, batch_size, patience, seed
 ):
-    """`count` more networks from `make(rate, seed)`, trained like the first."""
+    """`count` more networks from `make(rate, seed, splits)`, each trained
+    like the first on its own fold (`member_splits`)."""
     members = []
-    for k in range(1, count + 1):
+    for k, data in enumerate(member_splits(splits, count, seed), start=1):
         member_seed = None if seed is None else seed + k
         if member_seed is not None:
             keras.utils.set_random_seed(member_seed)
-        member = make(learning_rate, member_seed)
+        member = make(learning_rate, member_seed, data)
         member.fit(
-            splits.x_train,
-            splits.y_train,
+            data.x_train,
+            data.y_train,
             epochs=epochs,
             batch_size=batch_size,
-            validation_data=(splits.x_val, splits.y_val),
+            validation_data=(data.x_val, data.y_val),
             callbacks=stopping_callbacks(patience, learning_rate),
             verbose=0,
         )

@@ -178,9 +178,9 @@ def run(
     elif model is None:
         state["builder"] = "build_mlp" if splits.x_train.ndim == 2 else "build_cnn"
 
-        def make(rate, seed=seed):
+        def make(rate, seed=seed, data=splits):
             return _defaults.default_model(
-                splits, learning_rate=rate, seed=seed, model_kwargs=model_kwargs
+                data, learning_rate=rate, seed=seed, model_kwargs=model_kwargs
             )
 
     if ensemble is None:

@@ -140,7 +140,12 @@ def _recipe_section(result, state, splits):
             if builder
             else f"`{model.name}` (given by the caller)",
         ),
-        ("parameters", f"{model.count_params():,}"),
+        (
+            "parameters",
+            f"{result.ensemble} x {model.count_params() // result.ensemble:,}"
+            if result.ensemble > 1
+            else f"{model.count_params():,}",
+        ),
         ("optimizer", f"{type(model.optimizer).__name__}"),
         (
             "learning rate",
@@ -155,6 +160,19 @@ def _recipe_section(result, state, splits):
             "ReduceLROnPlateau, ModelCheckpoint",
         ),
     ]
+    if result.ensemble > 1:
+        pooled = len(splits.x_train) + len(splits.x_val)
+        rows.append(
+            (
+                "average",
+                f"of {result.ensemble} networks, the model saved: the first is "
+                "the run above (its curves and findings are the report's); "
+                f"{result.ensemble - 1} more trained the same way from other "
+                "seeds, each stopping early on its own fold of the "
+                f"{pooled} training and validation rows (a small table: one "
+                "network's score moves with its seed)",
+            )
+        )
     if state.get("best_hyperparameters"):
         hp = ", ".join(
             f"{k}={_fmt(v)}" for k, v in state["best_hyperparameters"].items()

@@ -80,6 +80,8 @@ def test_the_average_is_the_members_mean_reloads_and_leaves_the_watched_run_alon
         result.model.predict(encoded, verbose=0), np.mean(each, axis=0), rtol=1e-5
     )
     assert "the average of 3 networks" in result.summary()
+    report = (tmp_path / "three" / "report.md").read_text()
+    assert "| parameters | 3 x " in report and "| average | of 3 networks" in report
     # the saved model (raw columns in) reloads in safe mode and predicts the same
     loaded = recipes.load_model(str(tmp_path / "three" / "model.keras"))
     preds = predict_table(loaded, frame)
@@ -129,3 +131,48 @@ def test_cli_refuses_a_bad_ensemble_in_one_line(tmp_path, capsys):
     assert code == 2
     assert err.count("\n") == 1 and "--ensemble must be positive" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_each_further_member_stops_on_its_own_fold_of_all_rows():
+    from recipes.run._ensemble import member_splits
+    from recipes.run._steps import Splits
+
+    rng = np.random.default_rng(0)
+    x = np.arange(100, dtype="float32").reshape(50, 2)
+    y = rng.integers(0, 2, 50)
+    splits = Splits(
+        x[:40],
+        y[:40],
+        x[40:],
+        y[40:],
+        None,
+        None,
+        "classification",
+        2,
+        [],
+        table=object(),
+    )
+    parts = member_splits(splits, 4, seed=0)
+    assert len(parts) == 4
+    seen = [set(p.x_val[:, 0].tolist()) for p in parts]
+    for i, p in enumerate(parts):
+        assert len(p.x_train) + len(p.x_val) == 50  # every row, once
+        assert seen[i].isdisjoint(set(p.x_train[:, 0].tolist()))
+        for j in range(i):
+            assert seen[i].isdisjoint(seen[j])  # a different fold each
+    # a class with a single row cannot be folded: the first member's split
+    y1 = np.zeros(50, int)
+    y1[0] = 1
+    rare = Splits(
+        x[:40],
+        y1[:40],
+        x[40:],
+        y1[40:],
+        None,
+        None,
+        "classification",
+        2,
+        [],
+        table=object(),
+    )
+    assert all(p is rare for p in member_splits(rare, 4, seed=0))
