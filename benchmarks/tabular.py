@@ -111,8 +111,15 @@ def run_one(name, x, y, task, seed):
     out["network"] = m["accuracy"] if task == "classification" else m["r2"]
     out["network_seconds"] = time.perf_counter() - start
     out["parameters"] = int(result.model.count_params())
+    out["members"] = m.get("members", [])  # each network of the average alone
     out["test_rows"] = int(m["num_examples"])
     return out
+
+
+def _round(value):
+    if isinstance(value, list):
+        return [round(v, 4) for v in value]
+    return round(value, 4)
 
 
 def print_table(results):
@@ -125,7 +132,11 @@ def print_table(results):
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
-        med = {k: statistics.median(run[k] for run in r["runs"]) for k in r["runs"][0]}
+        med = {
+            k: statistics.median(run[k] for run in r["runs"])
+            for k in r["runs"][0]
+            if k != "members"
+        }
         margin = TOLERANCE[r["task"]]
         met = med["network"] >= med["linear"] and med["network"] >= med["gb"] - margin
         print(
@@ -135,6 +146,28 @@ def print_table(results):
             f" | {'yes' if met else 'no'} ({len(r['runs'])} seeds)"
             f" | {med['parameters']:,.0f} | {med['network_seconds']:.0f} | "
             f"{med['gb_seconds']:.1f} |"
+        )
+
+
+def print_members(results):
+    """Per seed, the average against each of its networks alone (runs of
+    tables small enough to be averaged)."""
+    rows = [
+        (name, run)
+        for name, r in results.items()
+        for run in r["runs"]
+        if run.get("members")
+    ]
+    if not rows:
+        return
+    print()
+    print("| data set | seed | average | its networks alone | linear |")
+    print("|---|---|---|---|---|")
+    for name, run in rows:
+        alone = " / ".join(f"{v:.4f}" for v in run["members"])
+        print(
+            f"| {name} | {run.get('seed', '-')} | {run['network']:.4f} | {alone} | "
+            f"{run['linear']:.4f} |"
         )
 
 
@@ -171,6 +204,7 @@ def main(argv=None):
         results = dict(sorted(results.items(), key=lambda kv: order.index(kv[0])))
         write_json(args.output, results, indent=2)
         print_table(results)
+        print_members(results)
         return
     results = {}
     for name, load in _sets().items():
@@ -180,10 +214,11 @@ def main(argv=None):
         rows = []
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             rows.append({"seed": seed, **run_one(name, x, y, task, seed)})
-            print(name, seed, {k: round(v, 4) for k, v in rows[-1].items()}, flush=True)
+            print(name, seed, {k: _round(v) for k, v in rows[-1].items()}, flush=True)
         results[name] = {"task": task, "rows": len(x), "runs": rows}
         write_json(args.output, results, indent=2)
     print_table(results)
+    print_members(results)
 
 
 if __name__ == "__main__":

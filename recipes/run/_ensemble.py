@@ -102,6 +102,20 @@ def train_members(
     return members
 
 
+def member_scores(model, splits):
+    """Each member's own test score (accuracy, or R²), in order: how far one
+    network would have landed from the average."""
+    from recipes.run.evaluation import evaluate
+
+    key = "accuracy" if splits.task == "classification" else "r2"
+    task = splits.task if splits.task == "regression" else "auto"
+    members = [m for m in model.layers if m.name.startswith("member_")]
+    return [
+        float(evaluate(m, splits.x_test, splits.y_test, task=task)[key])
+        for m in members
+    ]
+
+
 def average(members, *, name="ensemble"):
     """One model whose output is the mean of the members' outputs (class
     probabilities, or the target in its units), compiled like the first.

@@ -303,6 +303,8 @@ def run(
             task=splits.task if splits.task == "regression" else "auto",
             class_names=splits.class_names if splits.task == "classification" else None,
         )
+        if ensemble > 1:
+            metrics["members"] = _ensemble.member_scores(model, splits)
     from recipes.run.baselines import baseline_findings, baselines
 
     if metrics and splits.task == "regression":

@@ -86,6 +86,12 @@ class BabysitResult:
                 f"parameters for {self.num_train:,} training rows "
                 f"({each / self.num_train:,.0f} per row each)"
             )
+            alone = self.metrics.get("members") or []
+            if alone:
+                key = "accuracy" if "accuracy" in self.metrics else "R²"
+                line += (
+                    f"; alone they score {min(alone):.4f} to {max(alone):.4f} ({key})"
+                )
         else:
             line = (
                 f"Model: {params:,} parameters for {self.num_train:,} training rows "

@@ -80,6 +80,9 @@ def test_the_average_is_the_members_mean_reloads_and_leaves_the_watched_run_alon
         result.model.predict(encoded, verbose=0), np.mean(each, axis=0), rtol=1e-5
     )
     assert "the average of 3 networks" in result.summary()
+    alone = result.metrics["members"]  # each network's own test accuracy
+    assert len(alone) == 3 and all(0 <= v <= 1 for v in alone)
+    assert f"alone they score {min(alone):.4f} to {max(alone):.4f}" in result.summary()
     report = (tmp_path / "three" / "report.md").read_text()
     assert "| parameters | 3 x " in report and "| average | of 3 networks" in report
     # the saved model (raw columns in) reloads in safe mode and predicts the same
