@@ -208,6 +208,10 @@ def main():
         "--monitor-repeats", type=int, default=3, help="repeats of each monitor alone"
     )
     parser.add_argument("--samples", type=int, default=60_000, help="for smoke tests")
+    parser.add_argument(
+        "--output",
+        help="results file; default: results/babysitter_overhead[_<backend>].json",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     x = rng.normal(size=(args.samples, 784)).astype("float32")
@@ -314,7 +318,9 @@ def main():
     )
     backend = keras.backend.backend()
     name = "babysitter_overhead" + ("" if backend == "tensorflow" else f"_{backend}")
-    out = os.path.join(os.path.dirname(__file__), "results", f"{name}.json")
+    out = args.output or os.path.join(
+        os.path.dirname(__file__), "results", f"{name}.json"
+    )
     with open(out, "w") as fh:
         json.dump(result, fh, indent=1)
     print(f"\nwrote {out}")

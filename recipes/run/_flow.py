@@ -305,6 +305,8 @@ def run(
         )
         if ensemble > 1:
             metrics["members"] = _ensemble.member_scores(model, splits)
+            if "penalty" in metrics:  # the sum of every member's: one's, on average
+                metrics["penalty"] /= ensemble
     from recipes.run.baselines import baseline_findings, baselines
 
     if metrics and splits.task == "regression":
