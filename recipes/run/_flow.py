@@ -9,11 +9,8 @@ import keras
 from recipes.models.data_loss import with_data_loss
 from recipes.run import _defaults, _ensemble, _fit_callbacks, _probes
 from recipes.run import _steps as steps
+from recipes.run._before_training import lr_test, say, search
 from recipes.run._files import write_files
-
-# Trained at when the range test finds nothing (a rate below its range):
-# on diabetes at batch 37 it suggested 1e-8 (R² 0.03 against RidgeCV's 0.34).
-FALLBACK_RATE = 1e-3
 
 
 class PreflightError(RuntimeError):
@@ -30,93 +27,6 @@ class PreflightError(RuntimeError):
             f"{len(self.findings)} error finding(s) before training ({checks}); "
             "nothing was trained. Fix them, or run without strict."
         )
-
-
-def _say(verbose, text):
-    if verbose:
-        print(text, flush=True)
-
-
-def _search(splits, state, tmp, *, epochs, seed, tune_kwargs, verbose):
-    """`recipes.tune`, then a fresh model with the best values fixed."""
-    import keras_tuner
-
-    from recipes.search.hypermodel import RecipeHyperModel
-    from recipes.search.tuning import tune
-
-    builder = "mlp" if splits.x_train.ndim == 2 else "cnn"
-    _say(verbose, f"Random search (recipes.tune, builder={builder!r}) ...")
-    kwargs = {
-        "stages": [{"trials": 10, "epochs": min(epochs, 10)}],
-        "seed": seed,
-        "directory": tmp,
-        "project_name": "search",
-        "overwrite": True,
-        **(tune_kwargs or {}),
-    }
-    search = tune(
-        splits.x_train,
-        splits.y_train,
-        validation_data=(splits.x_val, splits.y_val),
-        builder=builder,
-        task=splits.task,
-        **kwargs,
-    )
-    state["search"] = search
-    state["stages"] += [("search", f) for f in search.findings]
-    best = dict(search.best_hyperparameters)
-    state["best_hyperparameters"] = best
-    state["builder"] = f"build_{builder}"
-    search.to_csv(os.path.join(tmp, "search_trials.csv"))
-
-    def make(learning_rate):
-        fixed = RecipeHyperModel(
-            builder,
-            splits.x_train.shape[1:],
-            splits.num_classes,
-            x_train=splits.x_train,
-            y_train=splits.y_train,
-            search_space={**best, "learning_rate": learning_rate},
-            builder_kwargs={"task": "regression"}
-            if splits.task == "regression"
-            else None,
-            seed=seed,
-        )
-        return fixed.build(keras_tuner.HyperParameters())
-
-    return best, make
-
-
-def _lr_test(model, splits, state, *, batch_size, verbose):
-    from recipes.checks.lr_finder import find_learning_rate
-
-    _say(verbose, "Learning-rate range test (recipes.find_learning_rate) ...")
-    test = find_learning_rate(
-        model, splits.x_train, splits.y_train, batch_size=batch_size
-    )
-    state["lr_test"] = test
-    found = list(getattr(test, "findings", []) or [])
-    rate = float(test.suggested_learning_rate)
-    first = float(test.learning_rates[0])
-    if rate < first:  # the loss was lowest at the first rate: nothing found
-        from callbacks import Finding
-
-        found.append(
-            Finding(
-                "lr_range_test_fallback",
-                "warning",
-                value=rate,
-                threshold=first,
-                message=f"The range test suggested {rate:.3g}, below the first "
-                f"rate it tried ({first:.3g}): the training loss never fell, so "
-                f"the run trains at Adam's default {FALLBACK_RATE:g} instead.",
-                suggestion="Pass a learning rate, or a larger batch size (a noisy "
-                "loss at a small batch hides the fall).",
-            )
-        )
-        rate = FALLBACK_RATE
-    state["stages"] += [("lr_range_test", f) for f in found]
-    return rate
 
 
 def run(
@@ -162,7 +72,7 @@ def run(
                 "`tune=True` searches the recipe's own builder, so it cannot be "
                 "combined with `model`. Received: tune=True and a model"
             )
-        best, make = _search(
+        best, make = search(
             splits,
             state,
             tmp,
@@ -190,7 +100,7 @@ def run(
         model = make(learning_rate or 1e-3)
     state["stages"] += [("data", f) for f in _defaults.size_findings(model, splits)]
     if preflight:
-        _say(verbose, "Pre-flight checks (recipes.preflight) ...")
+        say(verbose, "Pre-flight checks (recipes.preflight) ...")
         from recipes.checks.preflight import preflight as run_preflight
 
         report = run_preflight(
@@ -208,7 +118,7 @@ def run(
     if strict and errors:
         raise PreflightError(errors)
     if learning_rate is None:
-        learning_rate = _lr_test(
+        learning_rate = lr_test(
             model, splits, state, batch_size=batch_size, verbose=verbose
         )
         state["lr_source"] = "range test"
@@ -219,14 +129,14 @@ def run(
         model = make(learning_rate)
         model = with_data_loss(model)  # logs data_loss: the loss without the L2
     elif not steps.set_learning_rate(model, learning_rate):
-        _say(verbose, "  (the model's optimizer has a schedule; its rate is kept)")
+        say(verbose, "  (the model's optimizer has a schedule; its rate is kept)")
     state["batch_size"] = batch_size
     state["patience"] = patience
     state["learning_rate"] = learning_rate
 
     probe = _probes.probe_sample(splits.x_train)
     start_acts = _probes.activation_snapshot(model, probe)
-    _say(
+    say(
         verbose,
         f"Training up to {epochs} epochs at learning rate "
         f"{learning_rate:.3g} with the Babysitter ...",
@@ -265,7 +175,7 @@ def run(
     state["stages"] += [("training", f) for f in sitter.findings]
     end_acts = _probes.activation_snapshot(model, probe)
     if ensemble > 1:
-        _say(
+        say(
             verbose,
             f"Training {ensemble - 1} more networks the same way, from other "
             f"seeds, to average ({len(splits.x_train):,} training rows) ...",
@@ -295,7 +205,7 @@ def run(
 
     metrics = {}
     if splits.x_test is not None:
-        _say(verbose, "Evaluating once on the test split ...")
+        say(verbose, "Evaluating once on the test split ...")
         metrics = evaluate(
             model,
             splits.x_test,

@@ -15,12 +15,8 @@ from __future__ import annotations
 import time
 
 from recipes.run import _steps as steps
+from recipes.run._before_training import say
 from recipes.run.result import BabysitResult
-
-
-def _say(verbose, text):
-    if verbose:
-        print(text, flush=True)
 
 
 def babysit(
@@ -271,5 +267,5 @@ def babysit(
     except BaseException:
         steps.discard_run_dir(tmp)
         raise
-    _say(verbose, f"Done in {result.seconds:.0f}s.")
+    say(verbose, f"Done in {result.seconds:.0f}s.")
     return result
