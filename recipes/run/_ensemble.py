@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import keras
@@ -84,22 +85,50 @@ def train_members(
     """`count` more networks from `make(rate, seed, splits)`, each trained
     like the first on its own fold (`member_splits`)."""
     members = []
-    for k, data in enumerate(member_splits(splits, count, seed), start=1):
-        member_seed = None if seed is None else seed + k
-        if member_seed is not None:
-            keras.utils.set_random_seed(member_seed)
-        member = make(learning_rate, member_seed, data)
-        member.fit(
-            data.x_train,
-            data.y_train,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_data=(data.x_val, data.y_val),
-            callbacks=stopping_callbacks(patience, learning_rate),
-            verbose=0,
-        )
-        members.append(member)
+    with _expected_traces():
+        for k, data in enumerate(member_splits(splits, count, seed), start=1):
+            members.append(
+                _train_one(
+                    make, data, k, learning_rate, epochs, batch_size, patience, seed
+                )
+            )
     return members
+
+
+def _train_one(make, data, k, learning_rate, epochs, batch_size, patience, seed):
+    member_seed = None if seed is None else seed + k
+    if member_seed is not None:
+        keras.utils.set_random_seed(member_seed)
+    member = make(learning_rate, member_seed, data)
+    member.fit(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=(data.x_val, data.y_val),
+        callbacks=stopping_callbacks(patience, learning_rate),
+        verbose=0,
+    )
+    return member
+
+
+@contextlib.contextmanager
+def _expected_traces():
+    """TensorFlow's logger at ERROR: each new member traces its own train and
+    test functions, and a few short fits in a row would print TensorFlow's
+    "retracing" warning about what is expected here."""
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def member_scores(model, splits):
