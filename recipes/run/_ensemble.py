@@ -70,6 +70,8 @@ def member_splits(splits, count, seed):
     if splits.task == "classification":
         counts = np.bincount(y.astype("int64"))
         k = min(k, int(counts[counts > 0].min()))
+    else:
+        k = min(k, len(y) // 2)  # KFold needs two rows a fold
     if k < 2:  # a class too rare to fold: every member on the first's split
         return [splits] * count
     parts = folds(x, y, k, None, seed, splits.task)

@@ -189,3 +189,31 @@ def test_each_further_member_stops_on_its_own_fold_of_all_rows():
         table=object(),
     )
     assert all(p is rare for p in member_splits(rare, 4, seed=0))
+    # regression folds by rows: 3 pooled rows fold in 1 (two rows a fold)
+    tiny = Splits(
+        x[:2],
+        x[:2, 0],
+        x[2:3],
+        x[2:3, 0],
+        None,
+        None,
+        "regression",
+        None,
+        [],
+        table=object(),
+    )
+    assert all(p is tiny for p in member_splits(tiny, 4, seed=0))
+    regression = Splits(
+        x[:40],
+        x[:40, 0],
+        x[40:],
+        x[40:, 0],
+        None,
+        None,
+        "regression",
+        None,
+        [],
+        table=object(),
+    )
+    parts = member_splits(regression, 4, seed=0)
+    assert [len(p.x_val) for p in parts] == [10, 10, 10, 10]
