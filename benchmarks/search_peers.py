@@ -303,15 +303,22 @@ def overhead(data, workdir, repeats=4):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=15.0, help="minutes")
-    parser.add_argument("--seeds", default="5", help="a count, or a list: 0,4")
+    parser.add_argument(
+        "--seeds", default="5", help="a count, or a list: 0,4 (one seed: 3,)"
+    )
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--out", default="search_peers")
     args = parser.parse_args()
     seeds = (
-        [int(s) for s in args.seeds.split(",")]
+        [int(s) for s in args.seeds.split(",") if s]
         if "," in args.seeds
         else list(range(int(args.seeds)))
     )
+    if not seeds:
+        parser.error(
+            f"--seeds {args.seeds} runs no seed: give a count (5) or a list "
+            "(0,4; one seed alone: 3,)"
+        )
     methods = args.methods.split(",")
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
