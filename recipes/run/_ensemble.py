@@ -145,8 +145,14 @@ def member_scores(model, splits):
 
     members = [m for m in model.layers if m.name.startswith("member_")]
     scores = []
+    x = splits.x_test
     for member in members:
-        out = np.asarray(keras.ops.convert_to_numpy(member(splits.x_test)), "float64")
+        out = np.concatenate(
+            [
+                keras.ops.convert_to_numpy(member(x[i : i + 1024], training=False))
+                for i in range(0, len(x), 1024)  # a large test split in slices
+            ]
+        ).astype("float64")
         if splits.task == "regression":
             scores.append(float(r2_score(splits.y_test, out.reshape(len(out), -1))))
             continue
