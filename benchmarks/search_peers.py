@@ -31,7 +31,10 @@ validation included).
 Run: `nice -n 10 python benchmarks/search_peers.py [--budget MINUTES]
 [--seeds N | --seeds 0,4] [--methods recipes,optuna] [--out NAME]`
 (defaults: 15 minutes, 5 seeds, every method; writes
-`benchmarks/results/search_peers.json`, or `NAME.json`).
+`benchmarks/results/search_peers.json`, or `NAME.json`). The 5 seeds take
+about 6 hours; run them one at a time (`--seeds 3, --out search_peers_seed3`)
+and join them with `--merge search_peers_seed0.json ... --out search_peers`
+(paths as given; prints the table, runs nothing).
 """
 
 import os
@@ -300,6 +303,80 @@ def overhead(data, workdir, repeats=4):
     }
 
 
+def report(results, methods):
+    """Prints the table (medians over seeds) and the babysit overhead, and
+    puts the medians in `results["summary"]`."""
+    seeds = sorted({r["seed"] for r in results["runs"]})
+    print(
+        f"\n{len(seeds)} seed(s) ({', '.join(map(str, seeds))}), "
+        f"{results['budget_minutes']:g} minutes each\n"
+        "| method | trial test acc (median) | refit test acc (median) | "
+        "trials | pruned / stopped early | wall |\n|---|---|---|---|---|---|"
+    )
+    summary = {}
+    for name in methods:
+        runs = [r for r in results["runs"] if r["method"] == name]
+        if not runs:
+            continue
+
+        def med(key, runs=runs):
+            return statistics.median(r[key] for r in runs)
+
+        summary[name] = {
+            k: med(k)
+            for k in ("trial_test_accuracy", "refit_test_accuracy", "trials", "wall_s")
+        }
+        summary[name]["pruned"] = med("pruned")
+        s = summary[name]
+        print(
+            f"| {name} | {s['trial_test_accuracy']:.3f} | "
+            f"{s['refit_test_accuracy']:.3f} | {s['trials']:g} | {s['pruned']:g} | "
+            f"{s['wall_s'] / 60:.1f} min |"
+        )
+    results["summary"] = summary
+    if "babysit_in_hooks_s" not in results:
+        return
+    print(
+        f"\nper-trial overhead of babysit=True (tune, 2 epochs): "
+        f"{results['babysit_in_hooks_s']:.3f} s inside the Babysitter's hooks; "
+        f"wall {results['trial_s_babysit_True']:.2f} s against "
+        f"{results['trial_s_babysit_False']:.2f} s without; load average "
+        f"{results['load_average_at_start']:.1f} -> "
+        f"{results['load_average_at_end']:.1f}"
+    )
+    for hook, s in sorted(results["babysit_hooks_s"].items(), key=lambda kv: -kv[1]):
+        print(f"  {hook:45s} {s:.3f} s a trial")
+
+
+def merge(paths):
+    """One results dict from runs made one seed at a time (`--seeds 3,`).
+
+    Raises:
+        ValueError: If the files' budgets differ or a (method, seed) repeats.
+    """
+    merged = None
+    for path in paths:
+        with open(path) as f:
+            part = json.load(f)
+        if merged is None:
+            merged = dict(part, runs=list(part["runs"]), merged_from=[path])
+            continue
+        if part["budget_minutes"] != merged["budget_minutes"]:
+            raise ValueError(
+                f"{path} ran {part['budget_minutes']:g} minutes a method, "
+                f"{merged['merged_from'][0]} {merged['budget_minutes']:g}: merge "
+                "runs of one budget."
+            )
+        done = {(r["method"], r["seed"]) for r in merged["runs"]}
+        again = sorted({(r["method"], r["seed"]) for r in part["runs"]} & done, key=str)
+        if again:
+            raise ValueError(f"{path} repeats runs already merged: {again}")
+        merged["runs"] += part["runs"]
+        merged["seeds"] = sorted(set(merged["seeds"]) | set(part["seeds"]))
+        merged["merged_from"].append(path)
+    return merged
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=15.0, help="minutes")
@@ -308,7 +385,23 @@ def main():
     )
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--out", default="search_peers")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        help="merge these results files (one seed each) into --out and print "
+        "their table; runs nothing",
+    )
     args = parser.parse_args()
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    if args.merge:
+        try:
+            results = merge(args.merge)
+        except (OSError, ValueError, KeyError) as exc:
+            parser.error(f"--merge: {exc}")
+        report(results, METHODS)
+        write_json(os.path.join(out, f"{args.out}.json"), results, indent=2)
+        return
     seeds = (
         [int(s) for s in args.seeds.split(",") if s]
         if "," in args.seeds
@@ -350,41 +443,7 @@ def main():
             print(json.dumps(run, default=str), flush=True)
     results.update(overhead(data, workdir))
     results["load_average_at_end"] = os.getloadavg()[0]
-    print(
-        f"\n{len(seeds)} seed(s), {args.budget:g} minutes each\n"
-        "| method | trial test acc (median) | refit test acc (median) | "
-        "trials | pruned / stopped early | wall |\n|---|---|---|---|---|---|"
-    )
-    summary = {}
-    for name in methods:
-        runs = [r for r in results["runs"] if r["method"] == name]
-
-        def med(key, runs=runs):
-            return statistics.median(r[key] for r in runs)
-
-        summary[name] = {
-            k: med(k)
-            for k in ("trial_test_accuracy", "refit_test_accuracy", "trials", "wall_s")
-        }
-        summary[name]["pruned"] = med("pruned")
-        s = summary[name]
-        print(
-            f"| {name} | {s['trial_test_accuracy']:.3f} | "
-            f"{s['refit_test_accuracy']:.3f} | {s['trials']:g} | {s['pruned']:g} | "
-            f"{s['wall_s'] / 60:.1f} min |"
-        )
-    results["summary"] = summary
-    print(
-        f"\nper-trial overhead of babysit=True (tune, 2 epochs): "
-        f"{results['babysit_in_hooks_s']:.3f} s inside the Babysitter's hooks; "
-        f"wall {results['trial_s_babysit_True']:.2f} s against "
-        f"{results['trial_s_babysit_False']:.2f} s without; load average "
-        f"{results['load_average_at_start']:.1f} -> "
-        f"{results['load_average_at_end']:.1f}"
-    )
-    for hook, s in sorted(results["babysit_hooks_s"].items(), key=lambda kv: -kv[1]):
-        print(f"  {hook:45s} {s:.3f} s a trial")
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    report(results, methods)
     os.makedirs(out, exist_ok=True)
     write_json(os.path.join(out, f"{args.out}.json"), results, indent=2, default=str)
 
