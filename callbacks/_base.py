@@ -53,6 +53,23 @@ def check_positive(name, value, integer=False, allow_zero=False, below=None, wha
         )
 
 
+def checked_epoch(epoch, epochs=None):
+    """Whether the probe checks run after `epoch` (counted from 0).
+
+    After epochs 0, 1, 3, 7, 15, ... (epoch + 1 a power of two: problems
+    show early, and a longer fit pays less per epoch) and after the fit's
+    last epoch, when `epochs` is known.
+    """
+    return not (epoch + 1) & epoch or (epochs is not None and epoch + 1 >= epochs)
+
+
+def checks_left(epoch, epochs):
+    """How many `checked_epoch`s come after `epoch`, or None without `epochs`."""
+    if epochs is None:
+        return None
+    return sum(checked_epoch(e, epochs) for e in range(epoch + 1, epochs))
+
+
 class MonitorBase(keras.callbacks.Callback):
     """Base class: findings bookkeeping, printing, stopping and deep copies.
 

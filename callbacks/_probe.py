@@ -27,40 +27,28 @@ import numpy as np
 
 from callbacks._probe_data import _length, fit_arguments, take_sample  # noqa: F401
 from callbacks._probe_model import NOT_BUILT, _Stage
-
-
-def _forward(stage, weights):
-    """`x -> (activations, all weights finite)`, one inference pass.
-
-    The finiteness flag is needed because a traced ReLU may turn NaN into 0:
-    a network whose weights blew up must not look like a dead one.
-    """
-
-    def fn(x):
-        outs = stage(x)
-        flags = [keras.ops.all(keras.ops.isfinite(w)) for w in weights]
-        return outs, keras.ops.all(keras.ops.stack(flags)) if flags else True
-
-    return fn
-
+from callbacks._state import all_finite
 
 _TRACE_PAYS = 6  # on TensorFlow, calls still to come for a trace to pay
 
 
-def _compiled(stage, weights, x):
-    """Returns `call(calls_left=None)` computing `_forward(stage)(x)`.
+def _compiled(stage, x):
+    """Returns `call(calls_left=None)` computing `stage(x)`, one inference pass.
 
     On TensorFlow the pass is traced into a `tf.function` on a constant copy
     of `x` once at least `_TRACE_PAYS` calls are still to come (`calls_left`,
-    the epochs left in the fit): tracing costs ~50 ms, and each later call
-    then takes a third of the eager time (5 vs 15 ms for 1,024 samples of a
-    784-256-256 MLP on 2 CPU cores). The call before training and a short
-    fit's calls (a search trial, a fold) run eagerly and never pay for a
-    trace. The trace runs with TensorFlow's logger at ERROR: one trace per
-    `fit` is expected, and its "retracing" warning in a k-fold loop of fits
-    would be noise. Other backends call eagerly.
+    the checked epochs left in the fit, see `checked_epoch`): tracing costs
+    ~50 ms, and each later call then takes a third of the eager time (5 vs
+    15 ms for 1,024 samples of a 784-256-256 MLP on 2 CPU cores). The call
+    before training and a short fit's calls (a search trial, a fold) run
+    eagerly and never pay for a trace. The trace runs with TensorFlow's
+    logger at ERROR: one trace per `fit` is expected, and its "retracing"
+    warning in a k-fold loop of fits would be noise. Other backends call
+    eagerly.
     """
-    forward = _forward(stage, weights)
+
+    def forward(x):
+        return stage(x)
 
     def eager(calls_left=None):
         return forward(x)
@@ -117,7 +105,7 @@ class Probe:
         self._stage = None
         self._call = None
         self._reason = None
-        self.weights_finite = True  # as of the last `activations` call
+        self._finite = (None, True)  # (key, weights_finite) of a call
         self.outputs = None  # the model's output on `x`, inference mode, too
         self._train_output = (None, None)  # (epoch, output) of a gradient pass
         self._cache = (None, None)
@@ -148,7 +136,7 @@ class Probe:
             return self._reason
         self._reason = None
         self._stage = stage
-        self._call = _compiled(stage, model.weights, self.x)
+        self._call = _compiled(stage, self.x)
         return None
 
     def activations(self, key, calls_left=None):
@@ -159,14 +147,26 @@ class Probe:
         """
         if self._cache[0] == key and self._cache[1] is not None:
             return self._cache[1]
-        outs, finite = self._call(calls_left)
+        outs = self._call(calls_left)
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
         self.outputs = outs.pop() if self._stage.top else None
         acts = [np.asarray(keras.ops.convert_to_numpy(o)) for o in outs]
         acts = [a.reshape(-1, a.shape[-1]) for a in acts]
-        self.weights_finite = bool(keras.ops.convert_to_numpy(finite))
         self._cache = (key, acts)
         return acts
+
+    @property
+    def weights_finite(self):
+        """Whether all of the model's weights are finite, as of the last
+        `activations` call (checked once per call, on first use).
+
+        Needed because a traced ReLU may turn NaN into 0: a network whose
+        weights blew up must not look like a dead one.
+        """
+        key = self._cache[0]
+        if self._finite[0] != key:
+            self._finite = (key, all_finite(self.model.weights))
+        return self._finite[1]
 
     def inference_output(self, key, n):
         """The model's inference-mode output on the first `n` probe samples,

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from callbacks._base import MonitorBase, check_positive
+from callbacks._base import MonitorBase, check_positive, checked_epoch, checks_left
 from callbacks._probe import NOT_BUILT, make_probe
 
 
 class ProbeMonitor(MonitorBase):
-    """A monitor that runs a check on probe activations at train begin and
-    at the end of each epoch.
+    """A monitor that runs a check on probe activations before training and
+    after epochs 0, 1, 3, 7, 15, ... and the fit's last one (`checked_epoch`;
+    an early-stopped fit's last epoch is checked at the end of training).
+    On the other epochs its figures are NaN in the logs, so History and
+    CSVLogger columns stay aligned.
 
     Args:
         probe_data: Inputs (or an `(x, y)` tuple) to probe with, or `None` to
@@ -46,6 +49,9 @@ class ProbeMonitor(MonitorBase):
         self.probe = None
         self._broken = False
         self._pending = False
+        self._keys = []  # the figures the check writes to the logs
+        self._last_epoch = self._checked = None
+        self._ending = False
 
     def on_train_begin(self, logs=None):
         self.reset()
@@ -76,16 +82,32 @@ class ProbeMonitor(MonitorBase):
             )
 
     def on_epoch_end(self, epoch, logs=None):
+        self._last_epoch = epoch
         if self._pending:
             self._pending = False
             reason = self.probe.build()
             self._skip(reason)
-        if self.probe is not None and not self._broken:
+        if self.probe is None or self._broken:
+            return
+        if checked_epoch(epoch, (self.params or {}).get("epochs")):
             self._run(epoch, logs)
+        elif logs is not None:
+            for key in self._keys:
+                logs[key] = float("nan")
+
+    def on_train_end(self, logs=None):
+        # A fit stopped early (EarlyStopping): its last epoch is checked too.
+        last = self._last_epoch
+        if last is None or last == self._checked or self._broken:
+            return
+        if self.probe is not None and not self._pending:
+            self._ending = True
+            self._run(last, None)
 
     def _run(self, epoch, logs):
+        self._checked = epoch
         epochs = (self.params or {}).get("epochs")
-        left = None if epoch is None or not epochs else epochs - epoch - 1
+        left = None if epoch is None else checks_left(epoch, epochs)
         acts = self.probe.activations(epoch, left)
         finite = self.probe.weights_finite
         if not finite or not all(np.isfinite(a).all() for a in acts):
@@ -100,7 +122,11 @@ class ProbeMonitor(MonitorBase):
                 "normalize the inputs, or clip gradients (`clipnorm=1.0`).",
             )
             return
-        self.check(epoch, logs, acts)
+        written = {} if logs is None else logs
+        before = set(written)
+        self.check(epoch, written, acts)
+        if logs is not None and not self._keys:
+            self._keys = [k for k in written if k not in before]
 
     def check(self, epoch, logs, acts):
         """Subclasses: inspect `acts` (one 2-D array per watched layer)."""

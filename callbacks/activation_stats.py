@@ -35,7 +35,8 @@ class ActivationStats(ProbeMonitor):
 
     Writes `saturated_fraction`, `saturated_fraction/<layer>` (tanh/sigmoid
     layers) and `activation_std/<layer>` (every watched layer) to `logs`.
-    Checks `saturated_units` and `activation_std`.
+    Checks `saturated_units` and `activation_std`, before training and after
+    epochs 0, 1, 3, 7, 15, ... and the last one (NaN in the logs between).
 
     Args:
         probe_data: Inputs to probe with, or `None` to sample the training

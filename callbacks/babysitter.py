@@ -76,7 +76,9 @@ class Babysitter(OutcomeGrading, MonitorBase):
     stop (a NaN network is not a dead one).
 
     Every per-epoch figure is kept in `figures` (a dict of lists, one value
-    per epoch, like `History.history`). The summary figures go into the epoch
+    per epoch, like `History.history`; NaN on the epochs a check skips: the
+    probe and gradient checks run after epochs 0, 1, 3, 7, 15, ..., the probe
+    checks after the last epoch too). The summary figures go into the epoch
     `logs` (`dead_fraction`, `saturated_fraction`, `gradient_ratio`,
     `update_ratio`, `generalization_gap`), so `History` records them; the
     per-layer ones (`dead_fraction/<layer>`, `saturated_fraction/<layer>`,

@@ -31,8 +31,10 @@ class DeadUnitMonitor(ProbeMonitor):
     A dead unit (a Dense unit or a conv channel) passes no gradient, so it
     never recovers. Typical causes: a learning rate too high for plain ReLU,
     a large negative bias, or unnormalized inputs. The check runs in
-    inference mode on a fixed probe sample before training and after each
-    epoch; it works with `activation="relu"` inside Dense/Conv layers and with
+    inference mode on a fixed probe sample before training and after epochs
+    0, 1, 3, 7, 15, ... and the last one (dead units show early and stay, and
+    a longer fit pays less per epoch; the other epochs log NaN); it works
+    with `activation="relu"` inside Dense/Conv layers and with
     separate `ReLU`/`Activation("relu")` layers. NaN activations are reported
     as `nan_loss`, never as dead units.
 

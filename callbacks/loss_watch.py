@@ -26,7 +26,7 @@ from callbacks._logs import (
     heavy_dropout,
     learning_rate,
 )
-from callbacks._state import Reader, raw_model
+from callbacks._state import Reader, all_finite, raw_model
 
 _LOWER_LR = "Lower the learning rate (try 3-10x smaller)"
 _CHUNKS = 8
@@ -138,11 +138,7 @@ class LossWatch(MonitorBase):
     def _weights_finite(self):
         if self.model is None:
             return True
-        # Once per epoch: one copy of each weight, cheaper than device ops.
-        return all(
-            np.isfinite(keras.ops.convert_to_numpy(v)).all()
-            for v in self.model.trainable_weights
-        )
+        return all_finite(self.model.trainable_weights)  # once per epoch
 
     def _penalty(self):
         """The model's regularization losses now (once per epoch), or 0."""

@@ -227,9 +227,10 @@ def plot_layer_health(history, path=None):
             continue
         ax = axes[key]
         for name, values in series.items():
-            ax.plot(
-                np.arange(1, len(values) + 1), values, marker=".", lw=1.3, label=name
-            )
+            # measured epochs only: the probe checks skip some (NaN)
+            epochs = np.arange(1, len(values) + 1)
+            kept = np.isfinite(values)
+            ax.plot(epochs[kept], values[kept], marker=".", lw=1.3, label=name)
         if not series:
             ax.text(
                 0.5,

@@ -223,3 +223,39 @@ def test_probe_returns_a_small_model_output_for_batchnorm_but_not_an_image():
     large.activations(0)
     assert large.inference_output(0, 4) is None  # 16 x 16 x 8 values a sample
     assert [name for name, _ in large.layers] == [image.layers[0].name]
+
+
+def test_probe_checks_run_on_the_power_of_two_schedule_and_the_last_epoch():
+    # After epochs 0, 1, 3 and the last (4); epoch 2 gets NaN, so History's
+    # columns keep one value per epoch.
+    keras.utils.set_random_seed(0)
+    model = compile_(dense_net(8, [16, 16]))
+    monitor = DeadUnitMonitor(verbose=0)
+    calls = []
+    probe_run = monitor._run
+    monitor._run = lambda epoch, logs: (calls.append(epoch), probe_run(epoch, logs))
+    history = fit(model, monitor, epochs=5)
+    assert calls == [None, 0, 1, 3, 4]
+    dead = history.history["dead_fraction"]
+    assert len(dead) == 5 and np.isnan(dead[2])
+    assert all(np.isfinite(dead[i]) for i in (0, 1, 3, 4))
+    assert len(history.history["dead_fraction/dense_1"]) == 5
+
+
+def test_an_early_stopped_fit_has_its_last_epoch_checked_at_the_end():
+    keras.utils.set_random_seed(0)
+    model = compile_(dense_net(8, [16]))
+    monitor = ActivationStats(verbose=0)
+    calls = []
+    probe_run = monitor._run
+    monitor._run = lambda epoch, logs: (calls.append(epoch), probe_run(epoch, logs))
+
+    class StopAfterThree(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = epoch == 2
+
+    x, y = blobs()
+    model.fit(
+        x, y, epochs=20, batch_size=32, verbose=0, callbacks=[monitor, StopAfterThree()]
+    )
+    assert calls == [None, 0, 1, 2]  # 2: at the end of training, without logs

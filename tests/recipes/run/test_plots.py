@@ -206,3 +206,16 @@ def test_babysit_result_plot_returns_the_curves(tmp_path):
     fig = result.plot()
     assert isinstance(fig, Figure) and fig.axes[0].get_title().startswith("data")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dead_units_are_drawn_through_the_epochs_the_probe_checked():
+    # The probe checks skip epochs (NaN there): the line joins the checked ones.
+    history = _history()
+    nan = float("nan")
+    checked = {0, 1, 3, 7, 11}
+    history["dead_fraction/relu_1"] = [0.3 if e in checked else nan for e in range(12)]
+    fig = plots.plot_layer_health(history)
+    dead = next(a for a in fig.axes if a.get_title().startswith("dead"))
+    line = next(ln for ln in dead.get_lines() if ln.get_label() == "relu_1")
+    assert list(line.get_xdata()) == [e + 1 for e in sorted(checked)]
+    assert np.isfinite(line.get_ydata()).all()
