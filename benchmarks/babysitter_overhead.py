@@ -25,7 +25,8 @@ machine is shared (wall-clock times drift by tens of percent between fits):
 Budget (issue 15), on each backend: the Babysitter's own hooks at most 1.5 %
 of the rest of the fit, and its one-time setup at most 0.1 s per fit. (On
 JAX, train steps run asynchronously: each hook first waits, untimed, for the
-steps in flight, whose time is training, not the hook's.) Results go to
+steps in flight, whose time is training, not the hook's; the batch hooks are
+timed in the calling thread's CPU time, see `_clock_of`.) Results go to
 `benchmarks/results/babysitter_overhead.json` (TensorFlow) and
 `babysitter_overhead_<backend>.json` (JAX, PyTorch).
 
@@ -35,8 +36,10 @@ Usage:
         [--epochs 6] [--repeats 7] [--monitor-repeats 3]
 
 (about 20 minutes on 2 cores at the defaults; the figures in the README come
-from `--epochs 4 --repeats 3 --monitor-repeats 1` on TensorFlow and JAX and
-`--monitor-repeats 0` on PyTorch, on quiet cores).
+from `--epochs 6 --repeats 5 --monitor-repeats 1` on TensorFlow and JAX and
+`--repeats 3 --monitor-repeats 0` on PyTorch, one after the other on quiet
+cores). `benchmarks/check_costs.py` times one call of each pass, and
+`benchmarks/jax_batch_reads.py` is the control behind JAX's batch-hook clock.
 """
 
 import argparse
@@ -102,6 +105,25 @@ def _settle(callback):
         jax.block_until_ready(state)
 
 
+def _clock_of(name):
+    """The clock a hook is timed with.
+
+    Wall time, except for JAX's batch hooks: mid-epoch, Keras runs the
+    batch-end callbacks (History, the progress bar) in a thread pool that
+    waits on each step's logs, and a read made in `on_train_batch_begin` can
+    then wait tens of milliseconds for the interpreter lock and the steps in
+    flight, even after `_settle`. `benchmarks/jax_batch_reads.py` shows that
+    wait is the training's own time (epochs take as long with the reads as
+    without, while much wall time passes inside them). What the batch hooks
+    do is issue copies of a few variables from the calling thread, so its
+    CPU time is their cost (the copies themselves, under a megabyte, would
+    show in the control's process CPU time).
+    """
+    if keras.backend.backend() == "jax" and name == "on_train_batch_begin":
+        return time.thread_time
+    return time.perf_counter
+
+
 def _timed(callback):
     """Wraps the hooks of `callback` with timers.
 
@@ -111,14 +133,15 @@ def _timed(callback):
 
     def wrap(fn):
         slot = 0 if fn.__name__ == "on_train_begin" else 1
+        clock = _clock_of(fn.__name__)
 
         def hook(*args, **kwargs):
             _settle(callback)
-            start = time.perf_counter()
+            start = clock()
             try:
                 return fn(*args, **kwargs)
             finally:
-                spent[slot] += time.perf_counter() - start
+                spent[slot] += clock() - start
 
         return hook
 
