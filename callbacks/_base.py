@@ -54,11 +54,12 @@ def check_positive(name, value, integer=False, allow_zero=False, below=None, wha
 
 
 def checked_epoch(epoch, epochs=None):
-    """Whether the probe checks run after `epoch` (counted from 0).
+    """Whether the rare checks run after `epoch` (counted from 0).
 
     After epochs 0, 1, 3, 7, 15, ... (epoch + 1 a power of two: problems
-    show early, and a longer fit pays less per epoch) and after the fit's
-    last epoch, when `epochs` is known.
+    show early, and a longer fit pays less per epoch) and, given the fit's
+    `epochs`, after its last one (the probe checks pass it; the gradient
+    and BatchNorm checks do not).
     """
     return not (epoch + 1) & epoch or (epochs is not None and epoch + 1 >= epochs)
 

@@ -23,7 +23,7 @@ import contextlib
 import keras
 import numpy as np
 
-from callbacks._base import MonitorBase, check_positive
+from callbacks._base import MonitorBase, check_positive, checked_epoch
 from callbacks._gradient_fn import first_output
 from callbacks._logs import chance_accuracy
 from callbacks._probe import make_probe
@@ -134,7 +134,7 @@ class BatchNormMonitor(MonitorBase):
 
     def on_epoch_end(self, epoch, logs=None):
         self._last_epoch = epoch
-        if self._x is not None and not (epoch + 1) & epoch:
+        if self._x is not None and checked_epoch(epoch):
             self._measure(epoch, shared=True)
 
     def on_train_end(self, logs=None):

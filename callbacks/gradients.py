@@ -21,7 +21,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from callbacks._base import check_positive
+from callbacks._base import check_positive, checked_epoch
 from callbacks._gradient_fn import gradient_function
 from callbacks._probe import make_probe
 from callbacks._probe_monitor import ProbeMonitor
@@ -120,7 +120,7 @@ class GradientMonitor(ProbeMonitor):
     def _run(self, epoch, logs):
         # Before training, then after epochs 0, 1, 3, 7, 15, ... (epoch + 1 a
         # power of two): early, when gradient problems show, and rarely later.
-        if epoch is not None and (epoch + 1) & epoch:
+        if epoch is not None and not checked_epoch(epoch):
             if logs is not None:
                 for key in self._keys:
                     logs[key] = float("nan")  # keeps History columns aligned
