@@ -1,9 +1,23 @@
-"""Shared by the benchmark scripts: writing their JSON results safely."""
+"""Shared by the benchmark scripts: writing their JSON results safely, and
+choosing the Keras backend from `--backend` before Keras is imported."""
 
 import contextlib
 import fcntl
 import json
 import os
+import sys
+
+
+def use_backend_argument(default="tensorflow"):
+    """Sets `KERAS_BACKEND` from `--backend B` / `--backend=B` in `sys.argv`
+    (read before Keras is imported: the backend is fixed at import), else
+    leaves it as set, else `default`."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--backend" and i + 1 < len(sys.argv):
+            os.environ["KERAS_BACKEND"] = sys.argv[i + 1]
+        elif arg.startswith("--backend="):
+            os.environ["KERAS_BACKEND"] = arg.split("=", 1)[1]
+    os.environ.setdefault("KERAS_BACKEND", default)
 
 
 @contextlib.contextmanager

@@ -48,21 +48,11 @@ import os
 import sys
 import time
 
-
-def _backend_argument():
-    """`--backend` is read before Keras is imported (it fixes the backend)."""
-    for i, arg in enumerate(sys.argv):
-        if arg == "--backend" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if arg.startswith("--backend="):
-            return arg.split("=", 1)[1]
-    return None
-
-
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if _backend_argument():
-    os.environ["KERAS_BACKEND"] = _backend_argument()
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _results import use_backend_argument  # noqa: E402
+
+use_backend_argument()  # before Keras is imported: it fixes the backend
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

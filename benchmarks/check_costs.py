@@ -28,18 +28,11 @@ import os
 import sys
 import time
 
-
-def _backend_argument():
-    for i, arg in enumerate(sys.argv):
-        if arg == "--backend" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-    return None
-
-
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if _backend_argument():
-    os.environ["KERAS_BACKEND"] = _backend_argument()
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _results import use_backend_argument  # noqa: E402
+
+use_backend_argument()  # before Keras is imported: it fixes the backend
 
 import argparse  # noqa: E402
 
