@@ -11,10 +11,12 @@ calls after a warm-up call (milliseconds a call, median):
   the probe did before) and the numpy check that replaced it
   (`callbacks._state.all_finite`);
 - the gradient check (`callbacks._gradient_fn.gradient_function`) on 256
-  samples, eagerly (what `GradientMonitor` runs);
-- on JAX, the same gradient compiled with `jax.jit`, on a fresh model:
-  tracing and lowering, XLA's compile (default options and
-  `xla_backend_optimization_level=0`), and a call after.
+  samples (what `GradientMonitor` runs: eager on TensorFlow and PyTorch; on
+  JAX a jaxpr traced at the first call of a fit, then evaluated);
+- on JAX, the first call of a fit (tracing the jaxpr, then running it), the
+  eager `jax.grad` the check ran before, and the same gradient compiled with
+  `jax.jit`, on a fresh model: tracing and lowering, XLA's compile (default
+  options and `xla_backend_optimization_level=0`), and a call after.
 
 Usage:
 
@@ -130,6 +132,26 @@ def jax_jit_costs(x, y):
     return out
 
 
+def jax_gradient_costs(model, x, y, calls):
+    """The first call of a fit's gradient check (trace + run), and the eager
+    `jax.grad` over `stateless_call` that it replaced."""
+    import jax
+
+    from callbacks._gradient_fn import _loss
+
+    start = time.perf_counter()
+    gradient_function(model)(x, y)  # a new function: traces, then runs
+    first = 1000 * (time.perf_counter() - start)
+    values = [v.value for v in model.trainable_variables]
+    eager = jax.grad(lambda v: _loss(model, v, x, y), has_aux=True)
+    return {
+        "gradient check, first call of a fit (trace + run)": first,
+        "gradient check, eager jax.grad (before)": per_call(
+            lambda: jax.block_until_ready(eager(values)), calls
+        ),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default=None, help="read before Keras loads")
@@ -150,11 +172,13 @@ def main():
         "numpy finiteness check (all_finite)": per_call(
             lambda: all_finite(model.weights), args.calls
         ),
-        "gradient check, eager, 256 samples": per_call(
+        "gradient check, 256 samples": per_call(
             lambda: grad(x[:256], y[:256], with_outputs=True), args.calls
         ),
     }
     backend = keras.backend.backend()
+    if backend == "jax":
+        costs.update(jax_gradient_costs(model, x[:256], y[:256], args.calls))
     print(f"\n{backend}: ms a call, median of {args.calls}\n| pass | ms |\n|---|---|")
     for name, ms in costs.items():
         print(f"| {name} | {ms:.1f} |")

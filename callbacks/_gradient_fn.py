@@ -2,7 +2,8 @@
 
 Each backend's own differentiation around a training-mode `stateless_call`
 and `stateless_compute_loss`: `tf.GradientTape` on TensorFlow, `jax.grad` on
-JAX, `torch.autograd.grad` on PyTorch. Being stateless, the pass leaves the
+JAX (traced once per fit into a jaxpr, see `_grads_jax`),
+`torch.autograd.grad` on PyTorch. Being stateless, the pass leaves the
 model untouched: BatchNormalization's moving statistics, Dropout's seed
 generators (and torch's global generator, forked) and the loss metrics keep
 their values, so the run is
@@ -30,14 +31,18 @@ import numpy as np
 from callbacks.update_ratio import kernel_layers
 
 
-def _loss(model, values, x, y):
-    fixed = [v.value for v in model.non_trainable_variables]
-    metrics = [v.value for v in model.metrics_variables]
+def _loss_of_values(model, values, fixed, metrics, x, y):
     y_pred, fixed = model.stateless_call(values, fixed, x, training=True)
     loss, _ = model.stateless_compute_loss(
         values, fixed, metrics, x=x, y=y, y_pred=y_pred, training=True
     )
     return loss, y_pred
+
+
+def _loss(model, values, x, y):
+    fixed = [v.value for v in model.non_trainable_variables]
+    metrics = [v.value for v in model.metrics_variables]
+    return _loss_of_values(model, values, fixed, metrics, x, y)
 
 
 def _grads_tensorflow(model, picks, x, y):
@@ -50,19 +55,80 @@ def _grads_tensorflow(model, picks, x, y):
     return tape.gradient(loss, [values[i] for i in picks]), y_pred
 
 
-def _grads_jax(model, picks, x, y):
+def _jaxpr_as_fun():
+    try:
+        from jax.extend.core import jaxpr_as_fun
+    except ImportError:  # jax < 0.4.30
+        from jax.core import jaxpr_as_fun
+    return jaxpr_as_fun
+
+
+def _traced_jax(function):
+    """`function(*args)` on JAX, traced once per input structure and shapes
+    into a jaxpr (`jax.make_jaxpr`), then evaluated op by op.
+
+    An eager Keras pass on JAX spends most of its time in Keras' and JAX's
+    Python around the ops (an eager `jax.grad` over `stateless_call`: about
+    50 ms a call for a 784-256-256 MLP), and `jax.jit` would compile for half
+    a second each fit. Evaluating the jaxpr runs the same primitives as the
+    eager pass without that Python (13 ms; `benchmarks/check_costs.py`).
+    `function` must take every value that changes between calls (variables'
+    values, the batch) as an argument: what it reads otherwise is frozen at
+    the trace. Returns `run(*args)`, which gives None for a function that
+    cannot be traced (Python control flow on values): call it eagerly then.
+    """
     import jax
 
-    values = [v.value for v in model.trainable_variables]
-    chosen = [values[i] for i in picks]
+    traced = {}  # input structure and shapes -> (function, output tree)
 
-    def loss_of(chosen):
-        full = list(values)
-        for i, value in zip(picks, chosen):
-            full[i] = value
-        return _loss(model, full, x, y)
+    def run(*args):
+        flat, tree = jax.tree_util.tree_flatten(args)
+        key = (tree, tuple((np.shape(a), str(getattr(a, "dtype", ""))) for a in flat))
+        if key not in traced:
+            try:
+                closed, shape = jax.make_jaxpr(function, return_shape=True)(*args)
+                traced[key] = (
+                    _jaxpr_as_fun()(closed),
+                    jax.tree_util.tree_structure(shape),
+                )
+            except (TypeError, ValueError, NotImplementedError):
+                traced[key] = None  # not traceable: the caller goes eager
+        if traced[key] is None:
+            return None
+        fun, out_tree = traced[key]
+        return jax.tree_util.tree_unflatten(out_tree, fun(*flat))
 
-    return jax.grad(loss_of, has_aux=True)(chosen)
+    return run
+
+
+def _grads_jax(model, picks):
+    """`grads(x, y)` on JAX: `jax.grad` over the training-mode pass, run
+    through `_traced_jax` (eagerly if the model cannot be traced)."""
+    import jax
+
+    def gradient(values, fixed, metrics, x, y):
+        def loss_of(chosen):
+            full = list(values)
+            for i, value in zip(picks, chosen):
+                full[i] = value
+            return _loss_of_values(model, full, fixed, metrics, x, y)
+
+        return jax.grad(loss_of, has_aux=True)([values[i] for i in picks])
+
+    run = _traced_jax(gradient)
+
+    def grads(x, y):
+        args = (
+            [v.value for v in model.trainable_variables],
+            [v.value for v in model.non_trainable_variables],
+            [v.value for v in model.metrics_variables],
+            x,
+            y,
+        )
+        out = run(*args)
+        return gradient(*args) if out is None else out
+
+    return grads
 
 
 def _grads_torch(model, picks, x, y):
@@ -80,10 +146,15 @@ def _grads_torch(model, picks, x, y):
     return grads, keras.tree.map_structure(lambda t: t.detach(), y_pred)
 
 
-_GRADS = {
-    "tensorflow": _grads_tensorflow,
+def _eager(grads_of):
+    """A `(model, picks) -> grads(x, y)` factory of an eager gradient pass."""
+    return lambda model, picks: lambda x, y: grads_of(model, picks, x, y)
+
+
+_GRADS = {  # (model, picks) -> grads(x, y) -> (kernel gradients, y_pred)
+    "tensorflow": _eager(_grads_tensorflow),
     "jax": _grads_jax,
-    "torch": _grads_torch,
+    "torch": _eager(_grads_torch),
 }
 
 
@@ -107,13 +178,13 @@ def gradient_function(model):
     backend = keras.backend.backend()
     if backend not in _GRADS:
         raise NotImplementedError(f"the {backend} backend has no gradient check")
-    grads_of = _GRADS[backend]
     trainable = model.trainable_variables
     wanted = {id(k): n for n, k in kernel_layers(model)}
     picks = [(i, wanted[id(v)]) for i, v in enumerate(trainable) if id(v) in wanted]
+    grads_of = _GRADS[backend](model, [i for i, _ in picks])
 
     def fn(x, y, with_outputs=False):
-        grads, y_pred = grads_of(model, [i for i, _ in picks], x, y)
+        grads, y_pred = grads_of(x, y)
         out = {}
         for (_, name), g in zip(picks, grads):
             g = 0.0 if g is None else np.asarray(keras.ops.convert_to_numpy(g))

@@ -259,3 +259,71 @@ def test_an_early_stopped_fit_has_its_last_epoch_checked_at_the_end():
         x, y, epochs=20, batch_size=32, verbose=0, callbacks=[monitor, StopAfterThree()]
     )
     assert calls == [None, 0, 1, 2]  # 2: at the end of training, without logs
+
+
+def _linear_pair():
+    """x -> Dense(3) -> Dense(1), no biases, MSE: gradients in closed form."""
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(3, use_bias=False, name="first"),
+            keras.layers.Dense(1, use_bias=False, name="last"),
+        ]
+    )
+    model.compile("sgd", "mse")
+    return model
+
+
+def _closed_form_rms(model, x, y):
+    w1, w2 = (np.asarray(w, "float64") for w in model.get_weights())
+    r = 2 * (x @ w1 @ w2 - y) / len(x)  # dL/dy_pred
+    rms = lambda g: float(np.sqrt(np.mean(g**2)))  # noqa: E731
+    return {"first": rms(x.T @ (r @ w2.T)), "last": rms((x @ w1).T @ r)}
+
+
+def test_gradient_function_follows_the_weights_from_call_to_call():
+    # On JAX the gradient is traced once and evaluated after: it must read
+    # the current weights at every call, never those of the trace.
+    from callbacks._gradient_fn import gradient_function
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    y = rng.normal(size=(16, 1)).astype("float32")
+    model = _linear_pair()
+    fn = gradient_function(model)
+    for step in range(3):
+        got = fn(x, y)
+        want = _closed_form_rms(model, x.astype("float64"), y.astype("float64"))
+        assert got == pytest.approx(want, rel=1e-4)
+        model.set_weights([w * (2.0 + step) for w in model.get_weights()])
+
+
+class ValueBranch(keras.Model):
+    """Python control flow on a value: differentiable eagerly (JAX's
+    `jax.grad` too), not traceable into a jaxpr."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = keras.layers.Dense(3, use_bias=False, name="first")
+        self.last = keras.layers.Dense(1, use_bias=False, name="last")
+
+    def call(self, x, training=None):
+        h = self.first(x)
+        if keras.ops.sum(h) > 1e9:  # a Python bool of a tensor
+            h = h * 0.0
+        return self.last(h)
+
+
+def test_gradient_function_of_an_untraceable_model_runs_eagerly():
+    from callbacks._gradient_fn import gradient_function
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    y = rng.normal(size=(16, 1)).astype("float32")
+    model = ValueBranch()
+    model.compile("sgd", "mse")
+    model(x)
+    fn = gradient_function(model)
+    want = _closed_form_rms(model, x.astype("float64"), y.astype("float64"))
+    assert fn(x, y) == pytest.approx(want, rel=1e-4)
+    assert fn(x, y) == pytest.approx(want, rel=1e-4)  # the second call too
