@@ -69,9 +69,10 @@ def _traced_jax(function):
 
     An eager Keras pass on JAX spends most of its time in Keras' and JAX's
     Python around the ops (an eager `jax.grad` over `stateless_call`: about
-    50 ms a call for a 784-256-256 MLP), and `jax.jit` would compile for half
+    60-75 ms a call for a 784-256-256 MLP), and `jax.jit` would compile for half
     a second each fit. Evaluating the jaxpr runs the same primitives as the
-    eager pass without that Python (13 ms; `benchmarks/check_costs.py`).
+    eager pass without that Python, in about a third of the time
+    (`benchmarks/check_costs.py`).
     `function` must take every value that changes between calls (variables'
     values, the batch) as an argument: what it reads otherwise is frozen at
     the trace. Returns `run(*args)`, which gives None for a function that
