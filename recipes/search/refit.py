@@ -39,6 +39,31 @@ def anneal_learning_rate(model, steps, hold_steps=0):
     return model
 
 
+def trial_epochs(row, stages, folds=1):
+    """The best epoch of a trial's table row, rounded half up (at least 1).
+
+    A search from before trials recorded their best epoch: the epochs it ran
+    per fold, less the patience that ended it early, with a warning.
+    """
+    if row["best_epoch"] is not None:
+        return max(1, math.floor(row["best_epoch"] + 0.5))
+    import warnings
+
+    stage = stages[row["stage"]]
+    epochs = (row["epochs"] or stage["epochs"]) / folds
+    if stage["patience"] and row["status"] == "completed":
+        if epochs < stage["epochs"]:
+            epochs -= stage["patience"]
+    warnings.warn(
+        f"Stage {row['stage']} trial {row['trial_id']} did not record its best "
+        f"epoch (a search from an older keras-recipes); the refit trains "
+        f"{max(1, math.floor(epochs + 0.5))} epochs, from the epochs it ran. "
+        "Run the search again with overwrite=True for the exact best epoch.",
+        stacklevel=3,
+    )
+    return max(1, math.floor(epochs + 0.5))
+
+
 def refit_plan(model, best_epoch, n_rows, batch_size, *, anneal=True):
     """How long a refit trains, for a trial whose best epoch was `best_epoch`.
 

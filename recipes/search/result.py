@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from callbacks import Finding
+from recipes.search import _findings as _search_findings
 from recipes.search import _trial_rows
-from recipes.search import narrowing as _narrowing
+from recipes.search import refit as _refit
 from recipes.search import stages as _stages
 
 
@@ -139,79 +139,7 @@ class TuneResult:
         return {n: row[n] for n in self._specs[row["stage"]]}
 
     def _findings(self):
-        out = []
-        for row in self._rows:
-            if row["status"] == "stopped_early":
-                out.append(
-                    Finding(
-                        "trial_stopped",
-                        "info",
-                        epoch=row["epochs"],
-                        message=f"Stage {row['stage']} trial {row['trial_id']} "
-                        f"stopped after {row['epochs']} epoch(s): {row['reason']}",
-                        suggestion="",
-                    )
-                )
-        if self.role == "worker" or not self._rows:
-            return out
-        try:
-            best = self.best_hyperparameters
-        except ValueError:
-            return out
-        out += [
-            Finding(
-                "search_cv_default",
-                "info",
-                message=note,
-                suggestion="Pass cv=None to rank trials on the one validation "
-                "set, or cv=K for K folds.",
-            )
-            for note in self._notes
-        ]
-        for name, side, spec, value in _narrowing.edge_positions(self._specs[0], best):
-            if not self._edge_won(name, side, spec) or self._too_big(name, side, spec):
-                continue
-            bound = spec.low if side == "low" else spec.high
-            way = (
-                "downward (lower the minimum)"
-                if side == "low"
-                else ("upward (raise the maximum)")
-            )
-            out.append(
-                Finding(
-                    "search_range_edge",
-                    "warning",
-                    value=float(value),
-                    threshold=float(bound),
-                    message=f"The best {name}={value:.4g} sits in the "
-                    f"{'lowest' if side == 'low' else 'highest'} tenth of its "
-                    f"{spec.sampling} range [{spec.low:g}, {spec.high:g}] and beat "
-                    "every trial away from it; the optimum may lie outside it.",
-                    suggestion=f"Widen {name} {way} and search again.",
-                )
-            )
-        return out
-
-    def _edge_won(self, name, side, spec):
-        """True when the best trial beats every trial whose `name` is not at
-        that edge: a win by a tie (on wine, 8 of 10 trials at accuracy 1.0,
-        the defaults first) says nothing about the edge."""
-        best = self._best_row()
-        key = self._rank(best)[:2]
-        for row in self._rows:
-            if row is best or row.get(name) is None:
-                continue
-            at = list(_narrowing.edge_positions({name: spec}, {name: row[name]}))
-            if (not at or at[0][1] != side) and self._rank(row)[:2] <= key:
-                return False
-        return True
-
-    def _too_big(self, name, side, spec):
-        """True when widening a size upward would ask for more units (or
-        filters) than there are training rows (1024 units for 178 rows)."""
-        if side != "high" or name not in ("units", "filters") or not self._n_rows:
-            return False
-        return 2 * spec.high > self._n_rows
+        return _search_findings.search_findings(self)
 
     def table(self, sort=False):
         """One row a trial: stage, trial id, every hyperparameter, objective,
@@ -329,33 +257,11 @@ class TuneResult:
             trial,
             x,
             y,
-            best_epoch=self._refit_epochs(row),
+            best_epoch=_refit.trial_epochs(row, self.stages, self._folds),
             seed=self._seed,
             anneal=anneal,
             verbose=verbose,
         )
-
-    def _refit_epochs(self, row):
-        """The best trial's best epoch, rounded half up (at least 1)."""
-        if row["best_epoch"] is not None:
-            return max(1, math.floor(row["best_epoch"] + 0.5))
-        # A search from before trials recorded their best epoch: the epochs
-        # run per fold, less the patience that ended a trial early.
-        import warnings
-
-        stage = self.stages[row["stage"]]
-        epochs = (row["epochs"] or stage["epochs"]) / self._folds
-        if stage["patience"] and row["status"] == "completed":
-            if epochs < stage["epochs"]:
-                epochs -= stage["patience"]
-        warnings.warn(
-            f"Stage {row['stage']} trial {row['trial_id']} did not record its best "
-            f"epoch (a search from an older keras-recipes); the refit trains "
-            f"{max(1, math.floor(epochs + 0.5))} epochs, from the epochs it ran. "
-            "Run the search again with overwrite=True for the exact best epoch.",
-            stacklevel=3,
-        )
-        return max(1, math.floor(epochs + 0.5))
 
     def plot(self, path=None):
         """Small multiples: the objective against each searched
