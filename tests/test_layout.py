@@ -1,7 +1,8 @@
 """The package's layout holds: floors, no import cycles, a cheap `import recipes`.
 
 Floors, from the bottom: `callbacks` < `recipes._validate`, `datasets`,
-`advice`, `_data_files` < `models` < `checks` < `search` < `run` < `cli`
+`advice`, `_data_files` < `models` < `checks` < `search` < `run` < `repair` <
+`cli`
 (and its `_cli_parser`, `_cli_checks`). A
 module imports only from its own floor or below (function-local imports
 count too), and no chain of imports leads back to where it started.
@@ -28,10 +29,11 @@ FLOORS = {
     "recipes.checks": 3,
     "recipes.search": 4,
     "recipes.run": 5,
-    "recipes.cli": 6,
-    "recipes._cli_parser": 6,
-    "recipes._cli_checks": 6,
-    "recipes.__main__": 6,
+    "recipes.repair": 6,
+    "recipes.cli": 7,
+    "recipes._cli_parser": 7,
+    "recipes._cli_checks": 7,
+    "recipes.__main__": 7,
 }
 
 
@@ -132,7 +134,7 @@ def test_the_tree_keeps_its_floors_and_has_no_cycles():
 
 
 def test_every_module_sits_in_one_of_the_rooms():
-    rooms = {"models", "checks", "search", "run"}
+    rooms = {"models", "checks", "search", "run", "repair"}
     top = {p.name for p in (ROOT / "recipes").glob("*.py")}
     assert top == {
         "__init__.py",
@@ -196,7 +198,7 @@ def test_the_readme_architecture_block_names_every_room():
     text = (ROOT / "README.md").read_text()
     block = text.split("## Architecture", 1)[1].split("```")[1]
     rooms = re.findall(r"^  (\w+)/", block, flags=re.M)
-    assert sorted(rooms) == ["checks", "models", "run", "search"]
+    assert sorted(rooms) == ["checks", "models", "repair", "run", "search"]
     top = {p.stem for p in (ROOT / "recipes").glob("*.py")}
     door = block.split("recipes/", 1)[1].splitlines()[0]
     assert top <= set(re.findall(r"\w+", door)), sorted(top)

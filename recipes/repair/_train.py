@@ -1,0 +1,114 @@
+"""One run of the repair: a plan trained, watched, scored (private).
+
+`train` makes a fresh model of the plan from the seed, trains it with the
+Babysitter (and an `Abandon` that ends a candidate showing the failure it
+was meant to fix), and scores it on the validation data (`_outcome`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import keras
+
+from callbacks import Babysitter, diagnose
+from recipes.repair._outcome import EpochOutcome, predict, score
+from recipes.repair._plan import fresh_model, head
+
+
+class Abandon(keras.callbacks.Callback):
+    """Stops a run at the end of the epoch where the Babysitter found an
+    error of one of `checks`, or a NaN loss; the check is in `reason`.
+    Put it after the Babysitter. It changes nothing else."""
+
+    def __init__(self, sitter, checks):
+        super().__init__()
+        self.sitter = sitter
+        self.checks = set(checks) | {"nan_loss"}
+        self.reason = None
+
+    def on_train_begin(self, logs=None):
+        self.reason = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.reason is not None:
+            return
+        for finding in self.sitter.findings:
+            if finding.severity == "error" and finding.check in self.checks:
+                self.reason = finding.check
+                self.model.stop_training = True
+                return
+
+
+@dataclasses.dataclass(eq=False)
+class Run:
+    """One trained run: its plan, model, watch, verdict and score."""
+
+    plan: object
+    model: object
+    history: dict
+    findings: list
+    diagnosis: object
+    outcome: object
+    epoch_metric: list
+    epochs_run: int
+    seconds: float
+    stopped_by: str | None = None
+
+    def metrics(self):
+        """`{outcome metric: value, "val_loss": the last epoch's}`."""
+        out = {self.outcome.name: self.outcome.value}
+        losses = self.history.get("val_loss") or []
+        if losses and self.outcome.name != "val_loss":
+            out["val_loss"] = float(losses[-1])
+        return out
+
+
+def train(plan, seed, *, abandon_on, verbose):
+    """Trains `plan` from `seed` and returns its `Run`."""
+    start = time.perf_counter()
+    model = fresh_model(plan, seed)
+    logits = bool(head(plan)[1])
+    sitter = Babysitter(verbose=1 if verbose > 1 else 0)
+    abandon = Abandon(sitter, abandon_on)
+    per_epoch = EpochOutcome(plan.task, plan.x_val, plan.y_val, logits)
+    extra = list(plan.fit_kwargs.get("callbacks") or [])
+    stopping = []
+    if plan.early_stopping is not None:
+        stopping.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=plan.early_stopping,
+                restore_best_weights=True,
+            )
+        )
+    fit_kwargs = {k: v for k, v in plan.fit_kwargs.items() if k != "callbacks"}
+    history = model.fit(
+        plan.x,
+        plan.y,
+        validation_data=(plan.x_val, plan.y_val),
+        epochs=plan.epochs,
+        batch_size=plan.batch_size,
+        callbacks=[sitter, abandon, per_epoch, *stopping, *extra],
+        verbose=0,
+        **fit_kwargs,
+    )
+    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    hist["outcome"] = list(per_epoch.values)
+    loss = hist.get("val_loss", [float("nan")])[-1]
+    outcome = score(
+        plan.task, plan.y_val, predict(model, plan.x_val), logits=logits, loss=loss
+    )
+    return Run(
+        plan=plan,
+        model=model,
+        history=hist,
+        findings=list(sitter.findings),
+        diagnosis=diagnose(sitter.findings),
+        outcome=outcome,
+        epoch_metric=list(per_epoch.values),
+        epochs_run=len(per_epoch.values),
+        seconds=time.perf_counter() - start,
+        stopped_by=abandon.reason,
+    )
