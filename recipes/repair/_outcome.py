@@ -12,9 +12,11 @@ variances measured on the runs themselves, at no extra training:
 - the paired bootstrap variance of the metric's difference over the
   validation rows (both runs scored on the same resampled rows, 400
   times): how much of a difference the finite validation set alone makes;
-- the variance of the reference's metric over its last three epochs: how
-  much it moves from one epoch to the next with the same seed, the
-  optimization noise a different run would land in.
+- the scatter of the reference's per-epoch metric about its straight-line
+  trend over its last five epochs (residual variance): how much it moves
+  from one epoch to the next with the same seed, the optimization noise a
+  different run would land in. The trend is taken off, so a curve still
+  rising is not counted as noise.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import keras
 import numpy as np
 
 RESAMPLES = 400
-LAST_EPOCHS = 3
+LAST_EPOCHS = 5
 _PROBE = 2048  # most validation rows scored at each epoch
 
 
@@ -114,9 +116,22 @@ def _r2(y, out):
 def noise(reference, candidate, reference_epochs, seed=0):
     """The run-to-run noise of `candidate.higher - reference.higher` (see
     the module docstring)."""
-    tail = [v for v in reference_epochs[-LAST_EPOCHS:] if np.isfinite(v)]
-    epoch_var = float(np.var(tail, ddof=1)) if len(tail) > 1 else 0.0
-    return float(np.sqrt(_bootstrap_var(reference, candidate, seed) + epoch_var))
+    return float(
+        np.sqrt(
+            _bootstrap_var(reference, candidate, seed) + _epoch_var(reference_epochs)
+        )
+    )
+
+
+def _epoch_var(values):
+    """Residual variance of the last `LAST_EPOCHS` values about their line."""
+    tail = np.asarray(values[-LAST_EPOCHS:], dtype="float64")
+    tail = tail[np.isfinite(tail)]
+    if len(tail) < 3:
+        return 0.0
+    t = np.arange(len(tail))
+    resid = tail - np.polyval(np.polyfit(t, tail, 1), t)
+    return float((resid**2).sum() / (len(tail) - 2))
 
 
 def _bootstrap_var(reference, candidate, seed):

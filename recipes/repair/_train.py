@@ -1,8 +1,13 @@
-"""One run of the repair: a plan trained, watched, scored (private).
+"""One run of the repair: a plan checked, trained, watched, scored (private).
 
-`train` makes a fresh model of the plan from the seed, trains it with the
+`train` makes a fresh model of the plan from the seed, runs the pre-flight
+checks on it (`recipes.preflight`: the data faults the Babysitter cannot see
+from inside `fit`, such as labels out of range), trains it with the
 Babysitter (and an `Abandon` that ends a candidate showing the failure it
-was meant to fix), and scores it on the validation data (`_outcome`).
+was meant to fix), and scores it on the validation data (`_outcome`). A
+`fit` that raises (labels out of the loss's range crash TensorFlow's
+sparse cross-entropy) is a run that ended at once: its model is scored
+untrained and the error is its `stopped_by`.
 """
 
 from __future__ import annotations
@@ -13,8 +18,12 @@ import time
 import keras
 
 from callbacks import Babysitter, diagnose
+from recipes.checks.preflight import preflight
 from recipes.repair._outcome import EpochOutcome, predict, score
 from recipes.repair._plan import fresh_model, head
+
+# What the Babysitter says about its own watch, not about the program
+_WATCH_ONLY = ("activation_checks_skipped", "gradient_checks_skipped")
 
 
 class Abandon(keras.callbacks.Callback):
@@ -84,17 +93,28 @@ def train(plan, seed, *, abandon_on, verbose):
             )
         )
     fit_kwargs = {k: v for k, v in plan.fit_kwargs.items() if k != "callbacks"}
-    history = model.fit(
-        plan.x,
-        plan.y,
-        validation_data=(plan.x_val, plan.y_val),
-        epochs=plan.epochs,
-        batch_size=plan.batch_size,
-        callbacks=[sitter, abandon, per_epoch, *stopping, *extra],
-        verbose=0,
-        **fit_kwargs,
-    )
-    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    checked = []
+    if not plan.subclassed:  # the checks need a known input shape
+        checked = preflight(
+            model, plan.x, plan.y, validation_data=(plan.x_val, plan.y_val), seed=seed
+        ).findings
+    keras.utils.set_random_seed(seed)  # the fit as without the checks
+    crash = None
+    try:
+        history = model.fit(
+            plan.x,
+            plan.y,
+            validation_data=(plan.x_val, plan.y_val),
+            epochs=plan.epochs,
+            batch_size=plan.batch_size,
+            callbacks=[sitter, abandon, per_epoch, *stopping, *extra],
+            verbose=0,
+            **fit_kwargs,
+        ).history
+    except Exception as e:  # noqa: BLE001 - a program that crashes is a result
+        crash = f"crashed: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
+        history = {}
+    hist = {k: [float(v) for v in vals] for k, vals in history.items()}
     hist["outcome"] = list(per_epoch.values)
     loss = hist.get("val_loss", [float("nan")])[-1]
     outcome = score(
@@ -104,11 +124,13 @@ def train(plan, seed, *, abandon_on, verbose):
         plan=plan,
         model=model,
         history=hist,
-        findings=list(sitter.findings),
-        diagnosis=diagnose(sitter.findings),
+        findings=[*checked, *sitter.findings],
+        diagnosis=diagnose(
+            f for f in [*checked, *sitter.findings] if f.check not in _WATCH_ONLY
+        ),
         outcome=outcome,
         epoch_metric=list(per_epoch.values),
         epochs_run=len(per_epoch.values),
         seconds=time.perf_counter() - start,
-        stopped_by=abandon.reason,
+        stopped_by=crash or abandon.reason,
     )
