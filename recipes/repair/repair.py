@@ -11,7 +11,15 @@ Example:
 >>> model.compile(keras.optimizers.SGD(1e-6), "sparse_categorical_crossentropy",
 ...               metrics=["accuracy"])
 >>> result = recipes.repair(model, x, y, epochs=4, seed=0, verbose=0)
+>>> result.fixed, [change.code for change in result.changes]
+(True, ['optimizer=keras.optimizers.Adam(learning_rate=0.001)'])
 >>> print(result)  # doctest: +SKIP
+Repair: val_accuracy 0.4833 -> 0.75: fixed (2 retrains, 9 s).
+Before: stalled_loss: The training loss has stayed at the priors' loss 0.693 ...
+Changes (as code):
+  1. Optimizer SGD -> Adam(learning_rate=0.001).
+       optimizer=keras.optimizers.Adam(learning_rate=0.001)
+After: healthy (no warning or error).
 """
 
 from __future__ import annotations
