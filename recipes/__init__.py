@@ -13,8 +13,6 @@ Example:
 """
 
 import importlib
-import sys
-import types
 
 # public name -> module that defines it. Public names live here, never in the
 # subpackages' __init__: `recipes.checks.preflight` is the module defining
@@ -36,11 +34,15 @@ _LAZY = {
     "PreflightReport": "recipes.checks.preflight",
     "find_learning_rate": "recipes.checks.lr_finder",
     "LRFinderResult": "recipes.checks.lr_finder",
-    "repair": "recipes.repair.repair",
     "RepairResult": "recipes.repair.result",
 }
 # public submodule -> where it lives (`from recipes import plots` predates run/)
-_SUBMODULES = {"datasets": "recipes.datasets", "plots": "recipes.run.plots"}
+# `recipes.repair` is the room, callable as the function `repair`
+_SUBMODULES = {
+    "datasets": "recipes.datasets",
+    "plots": "recipes.run.plots",
+    "repair": "recipes.repair",
+}
 
 __all__ = sorted([*_LAZY, *_SUBMODULES])
 __version__ = "0.1.0"
@@ -59,22 +61,3 @@ def __getattr__(name):
 
 def __dir__():
     return __all__
-
-
-class _Package(types.ModuleType):
-    """`recipes` itself: `recipes.repair` stays the function.
-
-    Importing the room `recipes.repair` (its modules) would set the
-    attribute `recipes.repair` to the subpackage, as Python does for every
-    subpackage, and hide the public function of the same name. Import the
-    room's modules by their full name (`from recipes.repair.fixes import
-    LearningRate`); the attribute is the function.
-    """
-
-    def __setattr__(self, name, value):
-        if name in _LAZY and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

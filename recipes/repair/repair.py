@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from recipes.repair import _arguments as arguments
+from recipes.repair._arguments import check_settings, make_plan
 from recipes.repair._outcome import noise
 from recipes.repair._report import write_report
 from recipes.repair._train import train
@@ -111,8 +111,8 @@ def repair(
             compiled or cannot be copied, or `output_dir` is not empty.
     """
     start = time.perf_counter()
-    arguments.check_settings(max_retrains=max_retrains, seed=seed, verbose=verbose)
-    plan = arguments.make_plan(
+    check_settings(max_retrains=max_retrains, seed=seed, verbose=verbose)
+    plan = make_plan(
         model,
         x,
         y,
@@ -249,5 +249,5 @@ def _stack(accepted, fix, plan):
 
 def _cause(run):
     if run.stopped_by:
-        return f"abandoned at epoch {run.epochs_run} ({run.stopped_by})"
+        return f"stopped at epoch {run.epochs_run} ({run.stopped_by})"
     return "healthy" if run.diagnosis is None else run.diagnosis.cause
