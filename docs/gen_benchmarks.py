@@ -535,6 +535,134 @@ def lr_finder_preflight():
     )
 
 
+# ---- the bars: every target against its latest measurement --------------------
+def _yes(ok):
+    return "yes" if ok else "**no**"
+
+
+def _bar_ablation():
+    digits = _load("recipe_ablation_digits.json")
+    mnist = _load("recipe_ablation_mnist1d.json")
+    mlp, cnn = digits["rows"]["recipe build_mlp"], mnist["rows"]["recipe build_cnn"]
+    mlp1d = mnist["rows"]["recipe build_mlp"]
+    prior = digits["prior_loss"]
+    losses = (mlp["initial_loss"], mlp1d["initial_loss"])
+    near = all(abs(v - prior) <= 0.02 * prior for v in losses)
+    page = "[builders](recipe-ablation.md)"
+    return [
+        ["digits, `build_mlp` defaults, test accuracy >= 0.98", page,
+         f"{mlp['test_accuracy']:.4f}", _yes(mlp["test_accuracy"] >= 0.98)],
+        ["MNIST-1D, `build_cnn` defaults, >= 0.95", page,
+         f"{cnn['test_accuracy']:.3f}", _yes(cnn["test_accuracy"] >= 0.95)],
+        ["MNIST-1D, `build_mlp` defaults, >= 0.70", page,
+         f"{mlp1d['test_accuracy']:.3f}", _yes(mlp1d["test_accuracy"] >= 0.70)],
+        ["initial loss within 2 % of the priors' loss (digits / MNIST-1D MLP)", page,
+         " / ".join(f"{v:.4f}" for v in losses) + f" vs {prior:.4f}", _yes(near)],
+    ]  # fmt: skip
+
+
+def _bar_overhead():
+    rows = []
+    for path in sorted(glob.glob(str(RESULTS / "babysitter_overhead*.json"))):
+        r = _load(pathlib.Path(path).name)
+        whole = r.get("hook_share_of_fit", {}).get("Babysitter")
+        setup = r.get("one_time_seconds", {}).get("Babysitter")
+        if not (whole and setup) or r["epochs"] != 6:
+            continue
+        share, secs = statistics.median(whole), statistics.median(setup)
+        rows.append(
+            [
+                f"Babysitter's hooks <= 1.5 % of the rest of the fit, setup <= 0.1 s "
+                f"({_BACKENDS[r['backend']]}, 6-epoch fits)",
+                "[overhead](babysitter-overhead.md)",
+                f"{share:.2%} / {secs:.3f} s",
+                _yes(share <= 0.015 and secs <= 0.1),
+            ]
+        )
+    return rows
+
+
+def _bar_diagnosis():
+    cases = _load("diagnosis.json")["cases"]
+    healthy = [s for c in cases if c["kind"] == "healthy" for s in c["seeds"]]
+    faulty = [c for c in cases if c["kind"] == "faulty"]
+    alarms = sum(s["false_alarm"] for s in healthy)
+    named = sum(
+        sum(bool(s["verdict_cause_ok"]) for s in c["seeds"]) * 3 >= 2 * len(c["seeds"])
+        for c in faulty
+    )
+    return [
+        [
+            "diagnosis: no warning or error on healthy programs; the verdict "
+            "names each fault in >= 2 of 3 seeds",
+            "[diagnosis](diagnosis.md)",
+            f"{alarms} of {len(healthy)} healthy runs alarm; the verdict names the "
+            f"fault in >= 2 of 3 seeds in {named} of {len(faulty)} faulty programs",
+            _yes(alarms == 0 and named == len(faulty)),
+        ]
+    ]
+
+
+def _bar_search():
+    lr = _load("lr_finder.json")
+    met = sum(row["steepest"]["meets"] for row in lr["rows"])
+    pre = lr["preflight"]["median_s"]
+    tuned = [
+        _load(p)
+        for p in ["tuning.json"]
+        + sorted(pathlib.Path(q).name for q in glob.glob(str(RESULTS / "tuning_seed*")))
+    ]
+    refits = [r["tuned_refit_test_accuracy"] for r in tuned if "refit_seconds" in r]
+    refit = statistics.median(refits)
+    runs = _load("search_peers.json")["runs"]
+    medians = {
+        m: statistics.median(r["refit_test_accuracy"] for r in runs if r["method"] == m)
+        for m in _METHODS
+    }
+    best_peer = max(v for m, v in medians.items() if m != "recipes")
+    ours = medians["recipes"]
+    return [
+        ["LR range test: suggested rate (`steepest`) >= 98 % of the best grid rate",
+         "[range test](lr-finder.md)", f"{met} of {len(lr['rows'])} settings",
+         _yes(met == len(lr["rows"]))],
+        ["`preflight` on digits under 10 s", "[range test](lr-finder.md)",
+         f"{pre:.2f} s", _yes(pre < 10)],
+        ["tuned `build_mlp` on MNIST-1D >= 0.76 (`best_model(refit=True)`, median)",
+         "[random search](tuning.md)", f"{refit:.3f} over {len(refits)} seeds",
+         _yes(refit >= 0.76)],
+        ["`recipes.tune` refit median >= 0.78 and above every peer, same budget",
+         "[peers](search-peers.md)", f"{ours:.3f} against {best_peer:.3f}",
+         _yes(ours >= 0.78 and ours > best_peer)],
+    ]  # fmt: skip
+
+
+def _bar_tables():
+    data = _load("tabular.json")
+    met, cells = [], []
+    for r in data.values():
+        net = statistics.median(run["network"] for run in r["runs"])
+        lin = statistics.median(run["linear"] for run in r["runs"])
+        gb = statistics.median(run["gb"] for run in r["runs"])
+        met.append(net >= lin and net >= gb - _TOLERANCE[r["task"]])
+        cells.append(f"{net:.4f}")
+    return [
+        [
+            "tables: `fit` defaults >= the linear model and within 1 point / 0.03 R² "
+            f"of gradient boosting ({', '.join(data)})",
+            "[tables](tabular.md)",
+            " / ".join(cells),
+            _yes(all(met)),
+        ]
+    ]
+
+
+def bars():
+    """Each target of the project against the JSON that measures it."""
+    rows = _bar_ablation() + _bar_overhead() + _bar_diagnosis()
+    rows += _bar_search() + _bar_tables()
+    return _table(["bar", "page", "measured", "met"], rows)
+
+
 GENERATORS = {
     f.__name__: f
     for f in (
@@ -557,6 +685,7 @@ GENERATORS = {
         random_vs_grid,
         lr_finder,
         lr_finder_preflight,
+        bars,
     )
 }
 
