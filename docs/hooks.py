@@ -31,7 +31,7 @@ def cli_reference():
     """Markdown: the top-level `--help`, then one section per command."""
     from recipes._cli_parser import build_parser
 
-    with _columns(88):
+    with _columns(78):  # the width of a code block on the page
         parser = build_parser()
         out = [
             "```text",

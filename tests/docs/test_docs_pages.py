@@ -78,3 +78,27 @@ def test_no_pasted_tensorflow_log_lines():
         if re.match(r"^[EIWF]\d{4} \d\d:\d\d:", line)
     ]
     assert pasted == []
+
+
+def test_cli_reference_is_generated_from_the_parser():
+    import argparse
+    import importlib.util
+
+    from recipes._cli_parser import build_parser
+
+    spec = importlib.util.spec_from_file_location("hooks", DOCS / "hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    page = (DOCS / "reference" / "cli.md").read_text()
+    assert hooks.MARKER in page
+    text = hooks.on_page_markdown(page, None, None, None)
+    assert hooks.MARKER not in text
+    parser = build_parser()
+    commands = next(
+        a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    for name, sub in commands.choices.items():
+        assert f"## `keras-recipes {name}`" in text
+        for action in sub._actions:
+            for flag in action.option_strings:
+                assert flag in text, (name, flag)
