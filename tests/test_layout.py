@@ -195,9 +195,9 @@ def test_import_recipes_stays_cheap():
     assert out.stdout.strip() == "[]"
 
 
-def test_the_readme_architecture_block_names_every_room():
-    text = (ROOT / "README.md").read_text()
-    block = text.split("## Architecture", 1)[1].split("```")[1]
+def test_the_architecture_page_names_every_room():
+    text = (ROOT / "docs" / "explanation" / "architecture.md").read_text()
+    block = text.split("## Two packages, one direction", 1)[1].split("```")[1]
     rooms = re.findall(r"^  (\w+)/", block, flags=re.M)
     assert sorted(rooms) == ["checks", "models", "run", "search"]
     top = {p.stem for p in (ROOT / "recipes").glob("*.py")}
