@@ -9,8 +9,9 @@ from recipes._validate import as_numeric, check_fraction
 from recipes.repair._outcome import infer_task
 from recipes.repair._plan import Plan, clone, head, is_subclassed
 
-# fit arguments repair passes through to every run; it sets the others
-PASSED = ("class_weight", "shuffle", "callbacks")
+# fit arguments repair passes through to every run (the recipe's training
+# step, `recipes.training.train_babysat`, takes no others); it sets the rest
+PASSED = ("callbacks",)
 CONTROLLED = (
     "x",
     "y",

@@ -2,10 +2,11 @@
 
 `train` makes a fresh model of the plan from the seed, runs the pre-flight
 checks on it (`recipes.preflight`: the data faults the Babysitter cannot see
-from inside `fit`, such as labels out of range), trains it with the
-Babysitter (and an `Abandon` that ends a candidate showing the failure it
-was meant to fix), and scores it on the validation data (`_outcome`). A
-`fit` that raises (labels out of the loss's range crash TensorFlow's
+from inside `fit`, such as labels out of range), trains it through the
+recipe's one training step (`recipes.training.train_babysat`) with the
+Babysitter and an `Abandon` that ends a candidate showing the failure it was
+meant to fix, and scores it on the validation data (`_outcome`). A `fit`
+that raises (labels out of the loss's range crash TensorFlow's
 sparse cross-entropy) is a run that ended at once: its model is scored
 untrained and the error is its `stopped_by`.
 """
@@ -21,6 +22,7 @@ from callbacks import Babysitter, diagnose
 from recipes.checks.preflight import preflight
 from recipes.repair._outcome import EpochOutcome, predict, score
 from recipes.repair._plan import fresh_model, head
+from recipes.training import train_babysat
 
 # What the Babysitter says about its own watch, not about the program
 _WATCH_ONLY = ("activation_checks_skipped", "gradient_checks_skipped")
@@ -75,59 +77,48 @@ class Run:
 
 
 def train(plan, seed, *, abandon_on, verbose):
-    """Trains `plan` from `seed` and returns its `Run`."""
-    start = time.perf_counter()
+    """Trains `plan` from `seed` with the recipe's one training step
+    (`recipes.training.train_babysat`) and returns its `Run`."""
     model = fresh_model(plan, seed)
     logits = bool(head(plan)[1])
     sitter = Babysitter(verbose=1 if verbose > 1 else 0)
     abandon = Abandon(sitter, abandon_on)
     per_epoch = EpochOutcome(plan.task, plan.x_val, plan.y_val, logits)
-    extra = list(plan.fit_kwargs.get("callbacks") or [])
-    stopping = []
-    if plan.early_stopping is not None:
-        stopping.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss",
-                patience=plan.early_stopping,
-                restore_best_weights=True,
-            )
-        )
-    fit_kwargs = {k: v for k, v in plan.fit_kwargs.items() if k != "callbacks"}
     checked = []
     if not plan.subclassed:  # the checks need a known input shape
         checked = preflight(
             model, plan.x, plan.y, validation_data=(plan.x_val, plan.y_val), seed=seed
         ).findings
     keras.utils.set_random_seed(seed)  # the fit as without the checks
-    crash = None
+    start, crash, history = time.perf_counter(), None, {}
     try:
-        history = model.fit(
+        trained = train_babysat(
+            model,
             plan.x,
             plan.y,
             validation_data=(plan.x_val, plan.y_val),
             epochs=plan.epochs,
             batch_size=plan.batch_size,
-            callbacks=[sitter, abandon, per_epoch, *stopping, *extra],
-            verbose=0,
-            **fit_kwargs,
-        ).history
+            babysitter=sitter,
+            patience=plan.early_stopping,
+            callbacks=[abandon, per_epoch, *plan.fit_kwargs.get("callbacks", [])],
+        )
+        history = trained.history
     except Exception as e:  # noqa: BLE001 - a program that crashes is a result
         crash = f"crashed: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
-        history = {}
-    hist = {k: [float(v) for v in vals] for k, vals in history.items()}
-    hist["outcome"] = list(per_epoch.values)
-    loss = hist.get("val_loss", [float("nan")])[-1]
+    history = {k: [float(v) for v in vals] for k, vals in history.items()}
+    history["outcome"] = list(per_epoch.values)
+    loss = (history.get("val_loss") or [float("nan")])[-1]
     outcome = score(
         plan.task, plan.y_val, predict(model, plan.x_val), logits=logits, loss=loss
     )
+    findings = [*checked, *sitter.findings]
     return Run(
         plan=plan,
         model=model,
-        history=hist,
-        findings=[*checked, *sitter.findings],
-        diagnosis=diagnose(
-            f for f in [*checked, *sitter.findings] if f.check not in _WATCH_ONLY
-        ),
+        history=history,
+        findings=findings,
+        diagnosis=diagnose(f for f in findings if f.check not in _WATCH_ONLY),
         outcome=outcome,
         epoch_metric=list(per_epoch.values),
         epochs_run=len(per_epoch.values),

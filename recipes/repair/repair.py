@@ -98,8 +98,9 @@ def repair(
             `model.keras`, or `None` to write nothing. Defaults to `None`.
         verbose: 0 silent, 1 one line a run, 2 the Babysitter's errors too.
             Defaults to `1`.
-        **fit_kwargs: `class_weight`, `shuffle` or `callbacks` (reusable
-            ones, as Keras' own are), passed to every run's `fit`.
+        **fit_kwargs: `callbacks` (reusable ones, as Keras' own are),
+            passed to every run's `fit`; `fit`'s other arguments are set by
+            repair or refused.
 
     Returns:
         A `recipes.RepairResult`.
