@@ -30,7 +30,11 @@ _GLOROT = ("GlorotUniform", "GlorotNormal", "LecunNormal", "LecunUniform")
 
 
 def _names(layers):
-    return ", ".join(layer.name for layer in layers)
+    """`dense, dense_1`, or `dense_2 ... dense_31, 30 layers` for many."""
+    names = [layer.name for layer in layers]
+    if len(names) > 4:
+        return f"{names[0]} ... {names[-1]}, {len(names)} layers"
+    return ", ".join(names)
 
 
 def _initializer(layer, key):
