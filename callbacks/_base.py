@@ -19,10 +19,9 @@ import math
 
 import keras
 
-from callbacks.finding import Finding
+from callbacks.finding import Finding, severity_rank
 
 _STOP_ON = (None, "error", "warning")
-_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 def check_choice(name, value, choices):
@@ -32,6 +31,24 @@ def check_choice(name, value, choices):
             f"`{name}` must be one of {choices}. Pass one of those values. "
             f"Received: {name}={value!r}"
         )
+
+
+def check_names(checks, known):
+    """`checks` as a list, or `"all"`; raises unless every name is in `known`."""
+    if checks == "all":
+        return checks
+    if isinstance(checks, str) or not all(isinstance(c, str) for c in checks):
+        raise TypeError(
+            "`checks` must be 'all' or a list of check names. "
+            f"Received: checks={checks!r}"
+        )
+    unknown = sorted(set(checks) - set(known))
+    if unknown:
+        raise ValueError(
+            f"Unknown check name(s) {unknown}. Expected names from "
+            f"{sorted(known)}. Received: checks={checks!r}"
+        )
+    return list(checks)
 
 
 def check_positive(name, value, integer=False, allow_zero=False, below=None, what=""):
@@ -89,7 +106,9 @@ class MonitorBase(keras.callbacks.Callback):
         self.stop_on = stop_on
         self.findings = []
         self._parent = None
+        self._shared_probe = None
         self._seen = set()
+        self._ending = False
 
     # ---- configuration / copies -------------------------------------------
     def get_config(self):
@@ -103,11 +122,30 @@ class MonitorBase(keras.callbacks.Callback):
         new.findings = list(self.findings)
         return new
 
+    # ---- a monitor run by a Babysitter ---------------------------------------
+    def attach(self, parent, probe=None):
+        """Lets `parent` (a `Babysitter`) run this monitor inside it.
+
+        Call before `on_train_begin`, as Keras calls `set_model`. The
+        monitor's findings then go to `parent.emit` (which grades, prints and
+        stops) instead of being printed here, and a probe monitor uses
+        `probe` instead of building its own.
+
+        Args:
+            parent: An object with an `emit(finding)` method, or `None` to
+                detach.
+            probe: `(probe, reason)` as `make_probe` returns it, shared by
+                the monitors of one `fit`, or `None`. Defaults to `None`.
+        """
+        self._parent = parent
+        self._shared_probe = probe
+
     # ---- state --------------------------------------------------------------
     def reset(self):
         """Clears the findings (called by `on_train_begin`)."""
         self.findings = []
         self._seen = set()
+        self._ending = False
 
     def on_train_begin(self, logs=None):
         self.reset()
@@ -128,7 +166,9 @@ class MonitorBase(keras.callbacks.Callback):
             # the bar finishes the line).
             lead = "\n" if self._line_open(finding) else ""
             print(f"{lead}{type(self).__name__}: {finding}")
-        if self.stop_on and _RANK[finding.severity] >= _RANK[self.stop_on]:
+        if self.stop_on and severity_rank(finding.severity) >= severity_rank(
+            self.stop_on
+        ):
             if self.model is not None:
                 self.model.stop_training = True
         return True
@@ -139,11 +179,7 @@ class MonitorBase(keras.callbacks.Callback):
 
     def _line_open(self, finding):
         verbose = (self.params or {}).get("verbose", 0)
-        return (
-            verbose in (1, "auto")
-            and finding.epoch is not None
-            and not getattr(self, "_ending", False)
-        )
+        return verbose in (1, "auto") and finding.epoch is not None and not self._ending
 
     def find(
         self,

@@ -1,4 +1,4 @@
-"""Small readers of Keras `logs` and of the compiled loss (private).
+"""Small readers of Keras `logs`, the optimizer and the Dropout layers (private).
 
 Example:
 
@@ -9,9 +9,9 @@ Example:
 
 from __future__ import annotations
 
-import math
-
 import keras
+
+from callbacks.layers import walk_layers
 
 _ACC = (
     "accuracy",
@@ -30,40 +30,15 @@ def accuracy_key(logs):
     return None
 
 
-def number_of_classes(model):
-    """Returns the width of the (first) model output, or None."""
-    try:
-        outputs = model.outputs
-        return int(outputs[0].shape[-1]) if outputs else None
-    except (AttributeError, ValueError, TypeError, IndexError):
-        return None
-
-
-def chance_loss(model):
-    """Returns ln(C) for a C-class cross-entropy loss, ln 2 for binary, or None."""
-    loss = getattr(model, "loss", None)
-    if isinstance(loss, (list, tuple, dict)):
-        return None
-    name = (
-        loss
-        if isinstance(loss, str)
-        else (getattr(loss, "name", None) or getattr(loss, "__name__", ""))
-    )
-    name = str(name).lower()
-    classes = number_of_classes(model)
-    if "binary" in name and "crossentropy" in name:
-        return math.log(2.0)
-    if "categorical_crossentropy" in name and classes and classes > 1:
-        return math.log(classes)
-    return None
-
-
-def chance_accuracy(model):
-    """Returns 1/C for a C-class output (1/2 for one sigmoid unit), or None."""
-    classes = number_of_classes(model)
-    if not classes:
-        return None
-    return 0.5 if classes == 1 else 1.0 / classes
+def append_epoch(figures, new):
+    """Appends an epoch's `new` figures to `figures` (a dict of lists): one
+    value per epoch for every figure, NaN before it was measured or on the
+    epochs it is not, so History and CSVLogger columns line up."""
+    done = len(next(iter(figures.values()), []))  # epochs so far
+    for key in new:
+        figures.setdefault(key, [float("nan")] * done)
+    for key, values in figures.items():
+        values.append(float(new.get(key, float("nan"))))
 
 
 # Optimizers that scale their steps per parameter: "use Adam" is no advice
@@ -96,16 +71,11 @@ def learning_rate(model):
 def heavy_dropout(model):
     """ "Lower the dropout rate: ..." when a Dropout layer drops half its
     inputs or more, else None."""
-    found = []
-
-    def walk(layers):
-        for layer in layers or []:
-            rate = getattr(layer, "rate", None)
-            if isinstance(layer, keras.layers.Dropout) and float(rate) >= 0.5:
-                found.append((float(rate), layer.name))
-            walk(getattr(layer, "layers", None))
-
-    walk(getattr(model, "layers", None))
+    found = [
+        (float(layer.rate), layer.name)
+        for layer in walk_layers(model)
+        if isinstance(layer, keras.layers.Dropout) and float(layer.rate) >= 0.5
+    ]
     if not found:
         return None
     rate, name = max(found)
@@ -113,3 +83,29 @@ def heavy_dropout(model):
         f"Lower the dropout rate: {name} drops {rate:.0%} of its inputs at "
         "every step; 0.2-0.5 is usual."
     )
+
+
+def stall_fix(model, rates):
+    """The fix for a stalled loss, given the optimizer's learning `rates`
+    so far (one per epoch): lower the dropout, raise a rate that was not
+    lowered on purpose, else check the labels, the head and the init."""
+    heavy = heavy_dropout(model)
+    if heavy:
+        return heavy
+    rate = rates[-1] if rates else None
+    opt = type(getattr(model, "optimizer", None)).__name__
+    adaptive = opt in ADAPTIVE
+    lowered = len(rates) > 1 and rate is not None and min(rates[-3:]) < 0.5 * max(rates)
+    checks = (
+        "check that the labels line up with the inputs and that the output "
+        "layer fits the loss, then the initialization (He for ReLU)"
+    )
+    if lowered:
+        return (
+            f"The learning rate was lowered to {rate:.2g} during the run (a "
+            f"schedule or ReduceLROnPlateau), so do not raise it: {checks}."
+        )
+    if rate is not None and (rate < 1e-4 or not adaptive):
+        also = "" if adaptive else ", or use Adam (1e-3)"
+        return f"Raise the learning rate 10x (it is {rate:.2g}){also}."
+    return checks[0].upper() + checks[1:] + "."

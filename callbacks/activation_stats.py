@@ -20,7 +20,7 @@ Example:
 from __future__ import annotations
 
 from callbacks._base import check_positive
-from callbacks._probe_monitor import ProbeMonitor
+from callbacks._probe import ProbeMonitor
 
 _LIMITS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0)}
 

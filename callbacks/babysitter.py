@@ -23,10 +23,9 @@ True
 
 from __future__ import annotations
 
-from callbacks._base import MonitorBase, check_choice, check_positive
-from callbacks._head import head_findings
-from callbacks._logs import accuracy_key
-from callbacks._outcome import OutcomeGrading, is_array
+import callbacks._outcome as _outcome
+from callbacks._base import MonitorBase, check_choice, check_names, check_positive
+from callbacks._logs import accuracy_key, append_epoch
 from callbacks._probe import make_probe
 from callbacks.activation_stats import ActivationStats
 from callbacks.batchnorm import BatchNormMonitor
@@ -34,6 +33,7 @@ from callbacks.dead_units import DeadUnitMonitor
 from callbacks.diagnosis import diagnose
 from callbacks.generalization import GeneralizationWatch
 from callbacks.gradients import GradientMonitor
+from callbacks.heads import chance_accuracy, head_findings
 from callbacks.loss_watch import LossWatch
 from callbacks.update_ratio import UpdateRatioMonitor
 
@@ -65,15 +65,20 @@ _ORDER = (  # BatchNormMonitor after the passes it shares (probe, gradient)
 )
 
 
-class Babysitter(OutcomeGrading, MonitorBase):
+class Babysitter(MonitorBase):
     """Watches a training run with every check and says how to fix it.
 
-    Runs `LossWatch` (NaN first), `DeadUnitMonitor`, `ActivationStats`,
-    `GradientMonitor`, `UpdateRatioMonitor` and `GeneralizationWatch`, shares
-    one probe model between them (built once per `fit`, called directly), and
-    keeps every `Finding` in `findings`, in the order they were made. Once
-    the loss or weights are NaN, the activation, gradient and update checks
-    stop (a NaN network is not a dead one).
+    Checks the output layer against the loss and the probe's labels at the
+    start (`output_activation`), then runs `LossWatch` (NaN first),
+    `DeadUnitMonitor`, `ActivationStats`, `GradientMonitor`,
+    `BatchNormMonitor`, `UpdateRatioMonitor` and `GeneralizationWatch`,
+    attached to it (`MonitorBase.attach`): they share one probe model (built
+    once per `fit`, called directly) and report to it. It keeps every
+    `Finding` in `findings`, in the order they were made, and grades them by
+    the outcome: a symptom on a run that is learning well (`learning_well`)
+    is info, and so, at the end, is a stall the run recovered from or an
+    overfit that passed. Once the loss or weights are NaN only `LossWatch`
+    and `GeneralizationWatch` go on (a NaN network is not a dead one).
 
     Every per-epoch figure is kept in `figures` (a dict of lists, one value
     per epoch, like `History.history`; NaN on the epochs a check skips: the
@@ -133,19 +138,7 @@ class Babysitter(OutcomeGrading, MonitorBase):
     ):
         super().__init__(verbose=verbose, stop_on=stop_on)
         check_choice("log_layers", log_layers, (True, False, "auto"))
-        if checks != "all":
-            if isinstance(checks, str) or not all(isinstance(c, str) for c in checks):
-                raise TypeError(
-                    "`checks` must be 'all' or a list of check names. "
-                    f"Received: checks={checks!r}"
-                )
-            unknown = sorted(set(checks) - set(CHECKS))
-            if unknown:
-                raise ValueError(
-                    f"Unknown check name(s) {unknown}. Expected names from "
-                    f"{sorted(CHECKS)}. Received: checks={checks!r}"
-                )
-            checks = list(checks)
+        checks = check_names(checks, CHECKS)
         check_positive("probe_size", probe_size, integer=True)
         check_positive("update_samples", update_samples, integer=True)
         self.probe_data = probe_data
@@ -174,34 +167,31 @@ class Babysitter(OutcomeGrading, MonitorBase):
     def emit(self, finding):
         if finding.check not in self._enabled() and finding.check not in _ALWAYS:
             return False
-        if self._dropped(finding):
+        if _outcome.dropped(finding, self.findings):
             return False
-        return super().emit(self._graded(finding))
+        well = self.learning_well()
+        return super().emit(_outcome.graded(finding, self.findings, well))
 
-    def _prints(self, finding):
-        # verbose=1 prints errors as they happen and the diagnosis at the
-        # end; warnings reach the user there, graded by the outcome.
+    def _prints(self, finding):  # warnings: in the diagnosis, at the end
         return self.verbose == 2 or finding.severity == "error"
 
-    def _dropped(self, finding):
-        # Tiny updates in a dead, blown-up or architecturally frozen network
-        # are a consequence, and "raise the learning rate" would be wrong.
-        if finding.check != "update_ratio" or finding.value >= finding.threshold:
+    def learning_well(self):
+        """Whether the run is learning well so far (see `_outcome.learning_well`):
+        a symptom found on such a run is graded info. False before epoch 1 ends."""
+        watch = self._monitor(LossWatch)
+        if watch is None:
             return False
-        causes = {"nan_loss", "diverging_loss"}
-        return any(
-            f.check in causes
-            or (
-                f.check in ("dead_units", "output_activation") and f.severity == "error"
-            )
-            for f in self.findings
+        chance = self._majority or chance_accuracy(self.model)
+        return _outcome.learning_well(
+            watch.losses, watch.prior()[0], self._epochs, chance
         )
 
-    def diagnosis(self):
-        """The verdict on this run: a `callbacks.Diagnosis`, or `None`.
+    def _monitor(self, cls):
+        return next((m for m in self.monitors if isinstance(m, cls)), None)
 
-        Ranks the warnings and errors found so far into one root cause with
-        one fix (see `callbacks.diagnose`).
+    def diagnosis(self):
+        """The verdict on this run: the warnings and errors found so far
+        ranked into one root cause with one fix (see `callbacks.diagnose`).
 
         Returns:
             A `Diagnosis` with `cause`, `summary`, `suggestion` and
@@ -211,24 +201,17 @@ class Babysitter(OutcomeGrading, MonitorBase):
 
     def _build_monitors(self):
         wanted = {CHECKS[c] for c in self._enabled()} - {None} | {LossWatch}
-        verbose = dict(verbose=0)
-        made = {
-            LossWatch: lambda: LossWatch(**verbose),
-            DeadUnitMonitor: lambda: DeadUnitMonitor(**verbose),
-            ActivationStats: lambda: ActivationStats(**verbose),
-            GradientMonitor: lambda: GradientMonitor(**verbose),
-            UpdateRatioMonitor: lambda: UpdateRatioMonitor(
-                samples=self.update_samples, **verbose
-            ),
-            GeneralizationWatch: lambda: GeneralizationWatch(**verbose),
-            BatchNormMonitor: lambda: BatchNormMonitor(**verbose),
-        }
-        return [made[cls]() for cls in _ORDER if cls in wanted]
+        return [
+            cls(samples=self.update_samples, verbose=0)
+            if cls is UpdateRatioMonitor
+            else cls(verbose=0)
+            for cls in _ORDER
+            if cls in wanted
+        ]
 
     def reset(self):
         super().reset()
         self.figures = {}
-        self._ending = False
 
     def _layers_in_logs(self):
         if self.log_layers == "auto":
@@ -240,20 +223,21 @@ class Babysitter(OutcomeGrading, MonitorBase):
         self.monitors = self._build_monitors()
         probe = make_probe(self.model, self.probe_data, self.probe_size)
         for monitor in self.monitors:
-            monitor._parent = self
-            monitor._shared_probe = probe
+            monitor.attach(self, probe)
             monitor.set_model(self.model)
             monitor.set_params(self.params)
         self._batch_monitors = [
             m for m in self.monitors if isinstance(m, (LossWatch, UpdateRatioMonitor))
         ]
-        self._epochs, self._majority, self._last_epoch = [], None, None
-        self._labels(probe[0])
+        self._epochs, self._last_epoch = [], None
+        y = None if probe[0] is None else probe[0].y
+        y = y if _outcome.is_array(y) else None
+        prior, self._majority = _outcome.label_facts(self.model, y)
+        self._monitor(LossWatch).prior_loss = prior
         for monitor in self.monitors:
             monitor.on_train_begin(logs)
         if "output_activation" in self._enabled():
-            y = None if probe[0] is None else probe[0].y
-            for finding in head_findings(self.model, y if is_array(y) else None):
+            for finding in head_findings(self.model, y):
                 self.emit(finding)
 
     def _nan(self):
@@ -268,15 +252,7 @@ class Babysitter(OutcomeGrading, MonitorBase):
             monitor.on_train_batch_begin(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        logs_ = logs or {}
-        key = accuracy_key(logs_)
-        self._epochs.append(
-            {
-                "acc": _number(logs_.get(key)) if key else None,
-                "val_acc": _number(logs_.get(f"val_{key}")) if key else None,
-                "val_loss": _number(logs_.get("val_loss")),
-            }
-        )
+        self._epochs.append(_outcome.EpochFigures.of(logs or {}, accuracy_key))
         self._last_epoch = epoch
         if self._nan():
             self._batch_monitors = []  # a NaN network needs no more sampling
@@ -288,28 +264,17 @@ class Babysitter(OutcomeGrading, MonitorBase):
             ):
                 continue
             monitor.on_epoch_end(epoch, scratch)
-        self._record({k: v for k, v in scratch.items() if k not in logs})
+        append_epoch(self.figures, {k: v for k, v in scratch.items() if k not in logs})
         layers = self._layers_in_logs()
         for key, values in self.figures.items():
             if layers or "/" not in key:
                 logs[key] = values[-1]
 
-    def _record(self, new):
-        # One value per epoch for every figure (NaN before it was measured or
-        # on epochs it is not), so History and CSVLogger columns line up.
-        done = len(next(iter(self.figures.values()), []))  # epochs so far
-        for key in new:
-            self.figures.setdefault(key, [float("nan")] * done)
-        for key, values in self.figures.items():
-            values.append(float(new.get(key, float("nan"))))
-
     def on_train_end(self, logs=None):
-        self._ending = True
-        for monitor in self.monitors:
-            monitor._ending = True
+        self._ending = True  # findings from here on print on their own line
         for monitor in self.monitors:
             monitor.on_train_end(logs)
-        self._regrade()
+        self.findings = self._regraded()
         verdict = self.diagnosis()
         if self.verbose and verdict is not None:
             print(f"\nBabysitter: {verdict}")
@@ -317,9 +282,18 @@ class Babysitter(OutcomeGrading, MonitorBase):
             if hasattr(monitor, "probe"):
                 monitor.probe = None
 
-
-def _number(value):
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
+    def _regraded(self):
+        """The findings graded by the run's outcome, at the end of training."""
+        bn = self._monitor(BatchNormMonitor)
+        gen = self._monitor(GeneralizationWatch)
+        epochs = (self.params or {}).get("epochs")
+        last = self._last_epoch
+        return _outcome.regraded(
+            self.findings,
+            learning_well=self.learning_well(),
+            caught_up=None if bn is None else bn.caught_up,
+            overfitting_passed=(
+                None if gen is None or not gen.history else not gen.still_overfitting()
+            ),
+            stopped=epochs is not None and last is not None and last + 1 < epochs,
+        )

@@ -25,8 +25,9 @@ import numpy as np
 
 from callbacks._base import MonitorBase, check_positive, checked_epoch
 from callbacks._gradient_fn import first_output
-from callbacks._logs import chance_accuracy
 from callbacks._probe import make_probe
+from callbacks.heads import chance_accuracy
+from callbacks.layers import walk_layers
 
 
 @contextlib.contextmanager
@@ -44,15 +45,6 @@ def _own_random_state():
 
 def _rows(x):
     return len(keras.tree.flatten(x)[0])
-
-
-def batchnorm_layers(model):
-    """The BatchNormalization layers of `model`, nested models included."""
-    for layer in getattr(model, "layers", []):
-        if isinstance(layer, keras.layers.BatchNormalization):
-            yield layer
-        elif getattr(layer, "layers", None):
-            yield from batchnorm_layers(layer)
 
 
 class BatchNormMonitor(MonitorBase):
@@ -96,7 +88,6 @@ class BatchNormMonitor(MonitorBase):
         self.probe_data = probe_data
         self.probe_size = probe_size
         self.threshold = threshold
-        self._shared_probe = None
 
     def get_config(self):
         config = super().get_config()
@@ -115,7 +106,8 @@ class BatchNormMonitor(MonitorBase):
 
     def on_train_begin(self, logs=None):
         self.reset()
-        if not any(True for _ in batchnorm_layers(self.model)):
+        batchnorm = keras.layers.BatchNormalization
+        if not any(isinstance(la, batchnorm) for la in walk_layers(self.model)):
             return
         if self._shared_probe is not None:
             probe = self._shared_probe[0]

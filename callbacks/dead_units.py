@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from callbacks._base import check_positive
-from callbacks._probe_monitor import ProbeMonitor
+from callbacks._probe import ProbeMonitor
 
 
 class DeadUnitMonitor(ProbeMonitor):

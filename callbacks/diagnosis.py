@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from callbacks.finding import Finding
+from callbacks.finding import Finding, severity_rank
 
 # Root causes first: a check explains the symptoms of the checks after it.
 _RANK = (
@@ -157,10 +157,7 @@ def _rank(finding):
 
 def _order(finding):
     epoch = -1 if finding.epoch is None else finding.epoch
-    return (_rank(finding), -_SEVERITY[finding.severity], epoch)
-
-
-_SEVERITY = {"info": 0, "warning": 1, "error": 2}
+    return (_rank(finding), -severity_rank(finding.severity), epoch)
 
 
 def diagnose(findings):

@@ -1,11 +1,52 @@
-"""The one vocabulary every check speaks: a `Finding`."""
+"""The one vocabulary every check speaks: a `Finding`, and its severities.
+
+`SEVERITIES` is the one order of the severities, from the mildest; sort with
+`severity_rank` or `worst_first`.
+
+Example:
+
+>>> from callbacks.finding import Finding, worst_first
+>>> found = [Finding("a", "info"), Finding("b", "error"), Finding("c", "warning")]
+>>> [f.check for f in worst_first(found)]
+['b', 'c', 'a']
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 
-SEVERITIES = ("info", "warning", "error")
+SEVERITIES = ("info", "warning", "error")  # from the mildest to the worst
+
+
+def severity_rank(severity):
+    """How severe `severity` is: 0 for `"info"`, 1 `"warning"`, 2 `"error"`.
+
+    Raises:
+        ValueError: If `severity` is not one of `SEVERITIES`.
+    """
+    if severity not in SEVERITIES:
+        raise ValueError(
+            f"`severity` must be one of {SEVERITIES}. Received: severity={severity!r}"
+        )
+    return SEVERITIES.index(severity)
+
+
+def worst_first(items, key=None):
+    """`items` sorted by severity, errors first (a stable sort: items of one
+    severity keep their order).
+
+    Args:
+        items: `Finding`s, or other items with `key`.
+        key: Maps an item to its `Finding` (e.g. `lambda pair: pair[1]` for
+            `(stage, finding)` pairs), or `None` for findings. Defaults to
+            `None`.
+
+    Returns:
+        A new list.
+    """
+    key = key or (lambda finding: finding)
+    return sorted(items, key=lambda item: -severity_rank(key(item).severity))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 
 from callbacks._base import MonitorBase, check_positive
-from callbacks._logs import accuracy_key, chance_accuracy, heavy_dropout
-from callbacks._probe import _length, fit_arguments
+from callbacks._logs import accuracy_key, heavy_dropout
+from callbacks._probe import fit_arguments, sample_count
+from callbacks.heads import chance_accuracy
 
 
 class GeneralizationWatch(MonitorBase):
@@ -70,7 +71,7 @@ class GeneralizationWatch(MonitorBase):
         self.reset()
         _, _, val_x, _ = fit_arguments(self.model) if self.model else (None,) * 4
         try:
-            self._n_val = _length(val_x) if val_x is not None else None
+            self._n_val = sample_count(val_x) if val_x is not None else None
         except (AttributeError, TypeError, IndexError, StopIteration):
             self._n_val = None
 

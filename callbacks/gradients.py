@@ -23,8 +23,7 @@ import numpy as np
 
 from callbacks._base import check_positive, checked_epoch
 from callbacks._gradient_fn import gradient_function
-from callbacks._probe import make_probe
-from callbacks._probe_monitor import ProbeMonitor
+from callbacks._probe import ProbeMonitor, make_probe
 
 
 class GradientMonitor(ProbeMonitor):

@@ -19,14 +19,9 @@ import keras
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
-from callbacks._logs import (
-    ADAPTIVE,
-    accuracy_key,
-    chance_loss,
-    heavy_dropout,
-    learning_rate,
-)
+from callbacks._logs import accuracy_key, learning_rate, stall_fix
 from callbacks._state import Reader, all_finite, raw_model
+from callbacks.heads import chance_loss
 
 _LOWER_LR = "Lower the learning rate (try 3-10x smaller)"
 _CHUNKS = 8
@@ -41,12 +36,11 @@ class LossWatch(MonitorBase):
       the priors' loss (10x in the first epoch): the learning rate is too
       high.
     - `stalled_loss` (warning): after three epochs the loss has made almost no
-      progress (under 5 %) from where it started (the priors' loss, or the
-      loss at initialization when the `Babysitter` measured it, or the first
-      epoch's), or it has sat at the priors' loss for three epochs: learning
-      rate too low, bad initialization, a wrong head or a dead network. A
-      plateau after real progress is not a stall, and a run that already
-      converged (training accuracy >= 0.99) never stalls.
+      progress (under 5 %) from where it started (the first epoch's loss, or
+      the priors' loss when higher), or it has sat at the priors' loss for
+      three epochs: learning rate too low, bad initialization, a wrong head
+      or a dead network. A plateau after real progress is not a stall, and a
+      run that already converged (training accuracy >= 0.99) never stalls.
     - `oscillating_loss` (warning): within an epoch, the mean loss of 8
       stretches of batches (read from the running loss at 7 batches, no
       per-batch work) jumps up and down by over 20 % of a still-high level;
@@ -68,10 +62,10 @@ class LossWatch(MonitorBase):
         super().__init__(verbose=verbose, stop_on=stop_on)
         check_positive("min_delta", min_delta, below=1, what="a relative change")
         self.min_delta = min_delta
-        # Set by Babysitter from its probe: the priors' loss of the labels and
-        # the model's loss at initialization (None: unknown).
+        # The loss of predicting the labels' frequencies, or None (unknown:
+        # `prior` falls back to ln(C)). A `Babysitter` sets it from the
+        # labels of its probe.
         self.prior_loss = None
-        self.initial_loss = None
 
     def get_config(self):
         config = super().get_config()
@@ -211,7 +205,7 @@ class LossWatch(MonitorBase):
             )
 
     def _diverging(self, epoch, loss):
-        chance, chance_name = self._prior()
+        chance, chance_name = self.prior()
         best = min(self.losses[:-1]) if len(self.losses) > 1 else None
         # In the first epoch only a blow-up counts (10x): a first epoch may
         # start high (heavy dropout, a large init) without diverging.
@@ -241,39 +235,32 @@ class LossWatch(MonitorBase):
             suggestion=f"{_LOWER_LR}, or add gradient clipping (`clipnorm=1.0`).",
         )
 
-    def _prior(self):
-        """`(loss of predicting the class frequencies, its name)` or Nones."""
+    def prior(self):
+        """The loss a run starts from when it predicts the label frequencies.
+
+        Returns:
+            `(loss, its name for messages)`: `prior_loss` when set, else ln(C)
+            of a C-class cross-entropy (see `callbacks.heads.chance_loss`),
+            else `(None, None)`.
+        """
         if self.prior_loss is not None:
             return self.prior_loss, f"the priors' loss {self.prior_loss:.3g}"
         chance = chance_loss(self.model) if self.model is not None else None
         return (chance, f"ln(C) {chance:.3g}") if chance is not None else (None, None)
 
-    def _reference(self):
-        """`(loss a run starts from, its name)` for the stall test."""
-        prior, name = self._prior()
-        if prior is not None:
-            return prior, name
-        if self.initial_loss is not None:
-            return (
-                self.initial_loss,
-                f"its loss at initialization {self.initial_loss:.3g}",
-            )
-        return None, None
-
     def _stalled(self, epoch, loss):
         if len(self.losses) < 3:
             return
-        ref, ref_name = self._reference()
-        start = max(self.losses[0], ref or 0.0)
+        prior, prior_name = self.prior()
+        start = max(self.losses[0], prior or 0.0)
         progress = (start - min(self.losses)) / max(abs(start), 1e-12)
-        prior, _ = self._prior()
         at_prior = prior is not None and all(
             0.97 * prior <= v <= 1.5 * prior for v in self.losses[-3:]
         )
         if progress >= self.min_delta and not at_prior:
             return
         why = (
-            f"has stayed at {self._prior()[1]} (predicting the class "
+            f"has stayed at {prior_name} (predicting the class "
             "frequencies) for three epochs"
             if at_prior
             else f"fell only {max(progress, 0.0):.1%} in {len(self.losses)} epochs "
@@ -286,34 +273,8 @@ class LossWatch(MonitorBase):
             value=loss,
             threshold=0.97 * prior if at_prior else self.min_delta,
             message=f"The training loss {why}: the network is not learning.",
-            suggestion=self._stall_fix(),
+            suggestion=stall_fix(self.model, self.rates),
         )
-
-    def _stall_fix(self):
-        heavy = heavy_dropout(self.model)
-        if heavy:
-            return heavy
-        rate = self.rates[-1] if self.rates else None
-        opt = type(getattr(self.model, "optimizer", None)).__name__
-        adaptive = opt in ADAPTIVE
-        lowered = (
-            len(self.rates) > 1
-            and rate is not None
-            and min(self.rates[-3:]) < 0.5 * max(self.rates)
-        )
-        checks = (
-            "check that the labels line up with the inputs and that the output "
-            "layer fits the loss, then the initialization (He for ReLU)"
-        )
-        if lowered:
-            return (
-                f"The learning rate was lowered to {rate:.2g} during the run (a "
-                f"schedule or ReduceLROnPlateau), so do not raise it: {checks}."
-            )
-        if rate is not None and (rate < 1e-4 or not adaptive):
-            also = "" if adaptive else ", or use Adam (1e-3)"
-            return f"Raise the learning rate 10x (it is {rate:.2g}){also}."
-        return checks[0].upper() + checks[1:] + "."
 
     def _oscillating(self, epoch):
         window = self.losses[-5:]

@@ -23,6 +23,7 @@ import numpy as np
 from callbacks._base import MonitorBase, check_positive
 from callbacks._logs import ADAPTIVE, learning_rate
 from callbacks._state import Reader, raw_model
+from callbacks.layers import walk_layers
 
 # Steps before a ratio is judged: an output kernel started tiny (at the class
 # priors) has huge relative updates for its first steps, however many epochs
@@ -32,10 +33,7 @@ WARMUP_STEPS = 200
 
 def kernel_layers(model):
     """Yields `(name, kernel_variable)` for each layer with a trainable kernel."""
-    for layer in model.layers:
-        if hasattr(layer, "layers") and layer.layers:
-            yield from kernel_layers(layer)
-            continue
+    for layer in walk_layers(model):
         kernel = getattr(layer, "kernel", None)
         if kernel is not None and getattr(kernel, "trainable", False):
             yield layer.name, kernel

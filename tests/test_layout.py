@@ -180,6 +180,43 @@ def test_a_forbidden_import_is_caught(module, source, expected):
     assert any(expected in line for line in found), found
 
 
+def private_attribute_writes(modules):
+    """`module:line` of each assignment to a private attribute of an object
+    other than `self` or `cls` (`monitor._parent = ...`): objects talk
+    through public methods and arguments."""
+    found = []
+    for module, source in modules.items():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            else:
+                continue
+            for target in targets:
+                for t in ast.walk(target):
+                    if (
+                        isinstance(t, ast.Attribute)
+                        and t.attr.startswith("_")
+                        and not t.attr.startswith("__")
+                        and not (
+                            isinstance(t.value, ast.Name)
+                            and t.value.id in ("self", "cls")
+                        )
+                    ):
+                        found.append(f"{module}:{t.lineno} sets .{t.attr}")
+    return found
+
+
+def test_no_object_sets_another_objects_private_attributes():
+    assert private_attribute_writes(all_modules()) == []
+
+
+def test_a_private_attribute_write_is_caught():
+    modules = {"callbacks.babysitter": "def f(self, m):\n    m._parent = self\n"}
+    assert private_attribute_writes(modules) == ["callbacks.babysitter:2 sets ._parent"]
+
+
 def test_import_recipes_stays_cheap():
     code = (
         "import sys, recipes; "

@@ -3,13 +3,18 @@
 Floor: above `recipes.models`; never imports `recipes.search` or
 `recipes.run`.
 
-Modules: `preflight` (`preflight`, `PreflightReport`, the list of checks),
-`data` (checks of the arrays alone), `model` (what the model checks
-share: one copy of the model, the priors' loss; the regularization
-check), `training` (overfit a tiny subset; real against zeroed inputs),
-`lr_finder` (`find_learning_rate`). Use the public names from `recipes`:
+Modules: `preflight` (`preflight`, `PreflightReport`, the list of checks in
+`CHECKS`, `validate`), `data` (the checks on the data and on the model at
+initialization: `data_nan`, `constant_features`, `unnormalized_input`,
+`label_range`, `class_imbalance`, `train_test_overlap`,
+`output_activation`, which is `callbacks.heads.head_findings`, and
+`initial_loss`), `model` (what the checks share: the `Context` with one copy
+of the model, the priors' loss; the `regularization_loss` check),
+`training` (`overfit_small_subset`; `input_independent_baseline`, real
+against zeroed inputs), `lr_finder` (`find_learning_rate`,
+`LRFinderResult`). Use the public names from `recipes`:
 
 >>> import recipes
->>> callable(recipes.preflight)
-True
+>>> callable(recipes.preflight), callable(recipes.find_learning_rate)
+(True, True)
 """

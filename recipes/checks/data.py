@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from callbacks import Finding
-from callbacks._head import _multi_hot, head_findings
+from callbacks.heads import head_findings, is_multi_hot
 
 
 def _flat(x):
@@ -178,7 +178,7 @@ def label_range(ctx):
                 "training (sklearn's train_test_split(stratify=y) keeps them all)."
             )
     elif kind == "one_hot":
-        if _multi_hot(y):
+        if is_multi_hot(y):
             return []  # multi-hot targets: output_activation says what to use
         if y.min() < 0 or y.max() > 1 or not np.allclose(y.sum(1), 1, atol=1e-3):
             problem = "rows must be one-hot (or probabilities summing to 1)"

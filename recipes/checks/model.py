@@ -12,7 +12,8 @@ import keras
 import numpy as np
 
 from callbacks import Finding
-from callbacks._head import prior_loss as labels_prior_loss
+from callbacks.heads import prior_loss as labels_prior_loss
+from callbacks.layers import walk_layers
 
 
 def clone_with_weights(model, loss, optimizer=None):
@@ -20,7 +21,7 @@ def clone_with_weights(model, loss, optimizer=None):
     try:
         clone = keras.models.clone_model(model)
         clone.set_weights(model.get_weights())
-        for layer in _all_layers(clone):  # adapted statistics are weights, but
+        for layer in walk_layers(clone):  # adapted statistics are weights, but
             if hasattr(layer, "finalize_state"):  # call() reads copies made here
                 layer.finalize_state()
     except Exception as e:  # subclassed models without a config
@@ -49,16 +50,9 @@ def fresh_optimizer(optimizer, learning_rate=None):
         return keras.optimizers.Adam(learning_rate or 1e-3)
 
 
-def _all_layers(model):
-    for layer in model.layers:
-        yield layer
-        if isinstance(layer, keras.Model):
-            yield from _all_layers(layer)
-
-
 def strip_regularization(model):
     """Turns off dropout, noise and weight penalties of `model` in place."""
-    for layer in _all_layers(model):
+    for layer in walk_layers(model):
         if "Dropout" in type(layer).__name__ and hasattr(layer, "rate"):
             layer.rate = 0.0
         if isinstance(layer, keras.layers.GaussianNoise):
@@ -78,7 +72,7 @@ def eval_loss(model, x, y):
     # moving statistics' initial values (mean 0, variance 1), not with the
     # data's: the first steps of training see batch statistics.
     batchnorm = any(
-        isinstance(la, keras.layers.BatchNormalization) for la in _all_layers(model)
+        isinstance(la, keras.layers.BatchNormalization) for la in walk_layers(model)
     )
     y_pred = model(x, training=batchnorm)
     total = float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=False))

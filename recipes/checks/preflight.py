@@ -8,7 +8,8 @@ import time
 import keras
 
 from callbacks import diagnose
-from callbacks._head import loss_kind
+from callbacks.finding import worst_first
+from callbacks.heads import loss_kind
 from recipes import _validate
 from recipes.checks import data as data_checks
 from recipes.checks import model as model_checks
@@ -118,9 +119,6 @@ class PreflightReport:
         skipped = [f"  {n}: {s}" for n, s in self.checks.items() if s != "ok"]
         skipped = [s for s in skipped if "skipped" in s]
         return "\n".join([head, *body, *skipped])
-
-
-_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def preflight(
@@ -234,7 +232,7 @@ def preflight(
             findings += found
             status[name] = "found" if found else "ok"
     status = {n: status[n] for n in CHECKS if n in status}
-    findings.sort(key=lambda f: _ORDER[f.severity])
+    findings = worst_first(findings)
     return PreflightReport(findings, status, time.perf_counter() - start)
 
 

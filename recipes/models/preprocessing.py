@@ -101,7 +101,7 @@ def preprocessing_layer(
     >>> import numpy as np
     >>> x = np.array([[0.0, 5.0], [2.0, 5.0], [4.0, 5.0]])
     >>> layer = preprocessing_layer("standardize", x)
-    >>> np.round(np.asarray(layer(x)), 3).tolist()
+    >>> np.round(np.asarray(layer(x), "float64"), 3).tolist()
     [[-1.225, 0.0], [0.0, 0.0], [1.225, 0.0]]
     """
     import keras

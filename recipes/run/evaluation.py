@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from callbacks.heads import loss_kind
 from recipes import _validate
 
 TASKS = ("auto", "classification", "binary", "regression")
@@ -22,12 +23,12 @@ TASKS = ("auto", "classification", "binary", "regression")
 
 def _infer_task(model, probs, y):
     units = probs.shape[-1] if probs.ndim > 1 else 1
-    loss = str(getattr(model, "loss", "") or "").lower()
+    kind, _ = loss_kind(getattr(model, "loss", None))
     if units == 1:
-        return "binary" if "binary" in loss or "hinge" in loss else "regression"
-    if "crossentropy" in loss or "categorical" in loss:
+        return "binary" if kind in ("binary", "hinge") else "regression"
+    if kind in ("sparse", "one_hot", "binary", "hinge"):
         return "classification"
-    if "mse" in loss or "mae" in loss or "squared" in loss or "huber" in loss:
+    if kind == "regression":
         return "regression"
     y = np.asarray(y)
     ints = y.ndim == 1 and np.all(y == np.round(y)) and y.min() >= 0

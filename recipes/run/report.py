@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 
+from callbacks.finding import SEVERITIES, worst_first
 from recipes.run._report_sections import (
     _baselines_section,
     _cell,
@@ -18,8 +19,7 @@ from recipes.run._report_sections import (
     _recipe_section,
 )
 
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-_STAGE_NAMES = {
+STAGE_NAMES = {  # the stages of a run, in order, and their names in reports
     "data": "data",
     "search": "random search",
     "preflight": "pre-flight",
@@ -29,11 +29,21 @@ _STAGE_NAMES = {
 }
 
 
+def ordered_findings(stages):
+    """`(stage, finding)` pairs, errors first, then by stage (`STAGE_NAMES`'
+    order), the order both reports list them in."""
+    order = list(STAGE_NAMES)
+    by_stage = sorted(
+        stages, key=lambda sf: order.index(sf[0]) if sf[0] in order else len(order)
+    )
+    return worst_first(by_stage, key=lambda sf: sf[1])
+
+
 def _findings_section(stages):
     lines = ["## Findings", ""]
     if not stages:
         return lines + ["No check found anything to report.", ""]
-    counts = {s: sum(f.severity == s for _, f in stages) for s in _SEVERITY_ORDER}
+    counts = {s: sum(f.severity == s for _, f in stages) for s in SEVERITIES}
     lines += [
         f"{counts['error']} error(s), {counts['warning']} warning(s), "
         f"{counts['info']} info. Errors first; each with the fix the check suggests.",
@@ -41,17 +51,10 @@ def _findings_section(stages):
         "| severity | stage | check | epoch | layer | value | threshold | what | fix |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    ordered = sorted(
-        stages,
-        key=lambda sf: (
-            _SEVERITY_ORDER[sf[1].severity],
-            list(_STAGE_NAMES).index(sf[0]) if sf[0] in _STAGE_NAMES else 9,
-        ),
-    )
-    for stage, f in ordered:
+    for stage, f in ordered_findings(stages):
         epoch = "" if f.epoch is None else f.epoch + 1
         lines.append(
-            f"| **{f.severity}** | {_STAGE_NAMES.get(stage, stage)} | `{f.check}` | "
+            f"| **{f.severity}** | {STAGE_NAMES.get(stage, stage)} | `{f.check}` | "
             f"{epoch} | {_cell(f.layer or '')} | {_fmt(f.value)} | "
             f"{_fmt(f.threshold)} | {_cell(f.message)} | {_cell(f.suggestion)} |"
         )
@@ -63,7 +66,7 @@ def _findings_section(stages):
     ]
 
 
-_CAPTIONS = {
+CAPTIONS = {  # what each figure of the run folder shows
     "curves": "Data loss (the L2 penalty apart) and accuracy, train vs validation. "
     "The green line is the best validation epoch, whose weights the model keeps; "
     "dotted lines are learning-rate cuts (ReduceLROnPlateau); dashed lines mark "
@@ -194,7 +197,7 @@ def write_report(run_dir, result, state, splits, title=None):
     lines += ["## Figures", ""]
     for key, path in state.figures.items():
         name = os.path.basename(path)
-        lines += [f"![{key}]({name})", "", _CAPTIONS.get(key, ""), ""]
+        lines += [f"![{key}]({name})", "", CAPTIONS.get(key, ""), ""]
     lines += [
         "## Files",
         "",

@@ -18,7 +18,8 @@ import os
 import re
 import time
 
-from recipes.run.report import _CAPTIONS, _SEVERITY_ORDER, _STAGE_NAMES
+from callbacks.finding import severity_rank
+from recipes.run.report import CAPTIONS, STAGE_NAMES, ordered_findings
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px;
@@ -80,7 +81,7 @@ def _verdict(result):
             "warning or error: nothing to fix.</div>"
         )
     severities = [f.severity for f in verdict.evidence] or ["warning"]
-    worst = min(severities, key=_SEVERITY_ORDER.get)
+    worst = max(severities, key=severity_rank)
     kind = "bad" if worst == "error" else "warn"
     evidence = ", ".join(
         f"<code>{_e(f.check)}</code>{_where(f)}" for f in verdict.evidence
@@ -95,24 +96,17 @@ def _verdict(result):
 def _findings(stages):
     if not stages:
         return "<p>No check found anything to report.</p>"
-    ordered = sorted(
-        stages,
-        key=lambda sf: (
-            _SEVERITY_ORDER[sf[1].severity],
-            list(_STAGE_NAMES).index(sf[0]) if sf[0] in _STAGE_NAMES else 9,
-        ),
-    )
     rows = [
         (
             f'<span class="sev-{f.severity}">{f.severity}</span>',
-            _e(_STAGE_NAMES.get(stage, stage)),
+            _e(STAGE_NAMES.get(stage, stage)),
             f"<code>{_e(f.check)}</code>",
             "" if f.epoch is None else f.epoch + 1,
             _e(f.layer or ""),
             _e(f.message),
             _e(f.suggestion),
         )
-        for stage, f in ordered
+        for stage, f in ordered_findings(stages)
     ]
     header = ("severity", "stage", "check", "epoch", "layer", "what", "fix")
     return _table(header, rows, numeric=(3,)) + (
@@ -172,7 +166,7 @@ def _figures(figures):
         parts.append(
             f'<figure id="{_e(key)}"><img alt="{_e(key)}" '
             f'src="data:image/png;base64,{data}"><figcaption><b>'
-            f"{_e(os.path.basename(path))}</b>: {_e(_CAPTIONS.get(key, ''))}"
+            f"{_e(os.path.basename(path))}</b>: {_e(CAPTIONS.get(key, ''))}"
             "</figcaption></figure>"
         )
     return "\n".join(parts) or "<p>No figures.</p>"

@@ -160,36 +160,6 @@ def test_dead_conv_channels_are_found():
     assert history.history["dead_fraction"][0] == pytest.approx(0.5, abs=0.2)
 
 
-def test_docstring_examples_run():
-    import doctest
-    import importlib
-    import os
-
-    names = [
-        "callbacks",
-        "callbacks._base",
-        "callbacks._logs",
-        "callbacks._probe",
-        "callbacks._probe_data",
-        "callbacks._gradient_fn",
-        "callbacks.activation_stats",
-        "callbacks.babysitter",
-        "callbacks.dead_units",
-        "callbacks.finding",
-        "callbacks.generalization",
-        "callbacks.gradients",
-        "callbacks.loss_watch",
-        "callbacks.update_ratio",
-        "callbacks._probe_monitor",
-    ]
-    for name in names:
-        module = importlib.import_module(name)
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, name
-        assert result.attempted > 0, name
-    assert not os.path.exists("log.csv")
-
-
 def test_probe_returns_a_small_model_output_for_batchnorm_but_not_an_image():
     # The probe's pass also gives BatchNormMonitor the model's inference-mode
     # output, but only for a head (at most 1,024 values a sample): an

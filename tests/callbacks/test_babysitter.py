@@ -185,3 +185,32 @@ def test_every_callback_deep_copies_with_its_arguments(make):
     assert type(clone) is type(original) and clone is not original
     assert clone.get_config() == original.get_config()
     assert clone.findings == [] and clone.findings is not original.findings
+
+
+def test_an_attached_monitor_reports_to_its_parent_and_shares_its_probe(capsys):
+    # The contract the Babysitter runs its monitors by: `attach(parent, probe)`.
+    x, y = blobs(64)
+    model = compile_(dense_net(8, [16]))
+    model.build((None, 8))
+
+    class Parent:
+        def __init__(self):
+            self.seen = []
+
+        def emit(self, finding):
+            self.seen.append(finding)
+            return True
+
+    parent = Parent()
+    probe = callbacks._probe.make_probe(model, (x, y), 32)
+    monitor = callbacks.DeadUnitMonitor(threshold=0.01)  # verbose: would print
+    monitor.attach(parent, probe)
+    monitor.set_model(model)
+    monitor.on_train_begin()
+    monitor.find("dead_units", 0, "warning", layer="dense", message="m")
+    assert monitor.probe is probe[0]  # the shared probe, not one of its own
+    assert [f.check for f in parent.seen] == ["dead_units"]
+    assert capsys.readouterr().out == ""  # the parent prints, not the monitor
+    monitor.attach(None)
+    monitor.find("dead_units", 0, "error", layer="dense", message="m")
+    assert "DeadUnitMonitor: [error] dead_units" in capsys.readouterr().out

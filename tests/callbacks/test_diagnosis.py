@@ -102,7 +102,7 @@ def test_babysitter_diagnosis_names_a_relu_head_under_cross_entropy(capsys):
     ],
 )
 def test_the_head_check_catches_each_mismatch(head, loss, y, words):
-    from callbacks._head import head_findings
+    from callbacks.heads import head_findings
 
     units = 1 if y == "binary" else 3
     model = keras.Sequential(

@@ -32,3 +32,20 @@ def test_finding_is_frozen_and_serializes():
 def test_finding_rejects_unknown_severity():
     with pytest.raises(ValueError, match="Received: severity='fatal'"):
         Finding("nan_loss", "fatal")
+
+
+def test_one_severity_order_for_ranks_and_sorting():
+    from callbacks.finding import SEVERITIES, severity_rank, worst_first
+
+    assert [severity_rank(s) for s in SEVERITIES] == [0, 1, 2]
+    with pytest.raises(ValueError, match="Received: severity='fatal'"):
+        severity_rank("fatal")
+    pairs = [
+        ("training", Finding("a", "info")),
+        ("data", Finding("b", "warning")),
+        ("training", Finding("c", "error")),
+        ("search", Finding("d", "warning")),
+    ]
+    ordered = worst_first(pairs, key=lambda pair: pair[1])
+    # errors first; a stable sort keeps the given order within a severity
+    assert [f.check for _, f in ordered] == ["c", "b", "d", "a"]

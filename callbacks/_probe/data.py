@@ -1,8 +1,8 @@
 """Probe samples taken from the data given to `fit`, without changing the run.
 
-Private. Keras passes no data to callbacks, so the probe reads the locals of
-the running `fit` call. Whatever it reads must leave training bit-identical
-to a run without the callback:
+Private to the callbacks. Keras passes no data to callbacks, so the probe
+reads the locals of the running `fit` call. Whatever it reads must leave
+training bit-identical to a run without the callback:
 
 - arrays (numpy, tensors, dicts/lists of them) are sliced, never iterated;
 - a `tf.data.Dataset` is never iterated itself: a shuffled dataset's seed
@@ -18,7 +18,7 @@ to a run without the callback:
 Example:
 
 >>> import numpy as np
->>> from callbacks._probe_data import take_sample
+>>> from callbacks._probe.data import take_sample
 >>> x = np.arange(20.0).reshape(10, 2)
 >>> take_sample(x, None, 3)[0][:, 0]
 array([ 0.,  8., 18.])
@@ -78,11 +78,12 @@ def _rows(a, index):
     return np.asarray(keras.ops.convert_to_numpy(a))[index]
 
 
-def _length(a):
+def sample_count(a):
+    """The number of samples in `a` (an array, or a dict/list of arrays)."""
     if isinstance(a, dict):
-        return _length(next(iter(a.values())))
+        return sample_count(next(iter(a.values())))
     if isinstance(a, (list, tuple)):
-        return _length(a[0])
+        return sample_count(a[0])
     return int(a.shape[0])
 
 
@@ -113,14 +114,14 @@ def _gather(batches, size):
             break
         xs.append(bx)
         ys.append(by)
-        n += _length(bx)
+        n += sample_count(bx)
         if n >= size or len(xs) >= _MAX_BATCHES:
             break
     if not xs:
         return None
     x = _concat(xs)
     y = None if any(v is None for v in ys) else _concat(ys)
-    index = np.arange(min(size, _length(x)))
+    index = np.arange(min(size, sample_count(x)))
     return _rows(x, index), (None if y is None else _rows(y, index))
 
 
@@ -179,7 +180,7 @@ def _py_dataset_sample(x, size):
         if not n:
             return None
         first = x[0]
-        per = max(1, _length(_split(first)[0]))
+        per = max(1, sample_count(_split(first)[0]))
         k = min(n, -(-size // per))
         picks = np.unique(np.linspace(0, n - 1, k).astype(int))
         return _gather([first if i == 0 else x[int(i)] for i in picks], size)
@@ -208,7 +209,7 @@ def take_sample(x, y, size):
     ):
         return None
     try:
-        n = _length(x)
+        n = sample_count(x)
     except (AttributeError, TypeError, IndexError, StopIteration, KeyError):
         return None
     index = np.unique(np.linspace(0, n - 1, min(n, size)).astype(int))

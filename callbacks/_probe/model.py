@@ -1,8 +1,8 @@
 """The probe model: which layers are watched, and a Keras model returning them.
 
-Private, used by `callbacks._probe`. The ReLU/tanh/sigmoid layers of a model
+Private, used by `callbacks._probe.probe`. The ReLU/tanh/sigmoid layers of a model
 and of the models nested in it (a Sequential or Functional block, a
-`keras.applications` base) are watched; `_Stage` builds, per model, one
+`keras.applications` base) are watched; `Stage` builds, per model, one
 Keras model from the model's own input to those layers' outputs (and, for
 the top model, its output), nested stages fed by what flows into the
 nested models.
@@ -10,7 +10,7 @@ nested models.
 Example:
 
 >>> import keras
->>> from callbacks._probe_model import activation_kind
+>>> from callbacks._probe.model import activation_kind
 >>> activation_kind(keras.layers.Dense(3, activation="relu"))
 'relu'
 """
@@ -101,7 +101,7 @@ def _small(tensor, most=1024):
     return all(d is not None for d in dims) and int(np.prod(dims)) <= most
 
 
-class _Stage:
+class Stage:
     """One model's probe: its watched activations, then nested stages fed by
     the tensors that flow into its nested models."""
 
@@ -136,7 +136,7 @@ class _Stage:
         kept = []
         for feed, layer in zip(feeds, nested):
             try:
-                child = _Stage(layer, taken, top=False)
+                child = Stage(layer, taken, top=False)
             except (AttributeError, ValueError, TypeError):
                 continue
             if child.all_layers():

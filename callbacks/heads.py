@@ -1,68 +1,136 @@
-"""Does the output layer fit the loss and the labels? (private)
+"""The loss and the output layer: what they expect, and whether they fit.
 
-One check, `output_activation`, shared by `Babysitter` (at the start of
-`fit`) and `recipes.preflight`: a ReLU or linear head under a cross-entropy
-that expects probabilities, softmax over one unit (always 1.0, so the gradient
-is exactly zero), softmax with `from_logits=True`, multi-hot targets under
+The one place that reads a compiled loss (`loss_kind`, `chance_loss`,
+`prior_loss`) and the output layer (`output_layer`, `output_activation`,
+`number_of_classes`), for the callbacks and for `recipes` (its pre-flight
+checks and `evaluate`). `head_findings` is the `output_activation` check of
+`Babysitter` and `recipes.preflight`: a ReLU or linear head under a
+cross-entropy that expects probabilities, softmax over one unit (the loss
+cannot change), softmax with `from_logits=True`, multi-hot targets under
 softmax, a bounded head for targets it cannot reach.
 
 Example:
 
 >>> import keras
->>> from callbacks._head import head_findings
+>>> from callbacks.heads import chance_loss, head_findings, loss_kind
 >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "relu")])
 >>> model.compile("adam", "sparse_categorical_crossentropy")
+>>> loss_kind(model.loss)
+('sparse', False)
+>>> round(chance_loss(model), 4)  # ln 3
+1.0986
 >>> [f.check for f in head_findings(model)]
 ['output_activation']
 """
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 
 from callbacks.finding import Finding
+from callbacks.layers import walk_layers
 
 # loss name fragment -> kind of target the loss expects, first match wins
 _KINDS = {"sparse_categorical": "sparse", "categorical": "one_hot", "binary": "binary"}
-_KINDS.update(
-    dict.fromkeys(("squared", "absolute", "huber", "cosh", "mse", "mae"), "regression")
-)
+_REGRESSION = ("squared", "absolute", "huber", "cosh", "mse", "mae")
+_KINDS.update(dict.fromkeys(_REGRESSION, "regression"))
 _SOFTMAX = "Dense(num_classes, activation='softmax')"
+
+
+def _loss_name(loss):
+    """The snake_case name of a loss: a name, a function, a `Loss`'s class."""
+    if isinstance(loss, keras.losses.Loss):
+        return "".join(
+            "_" + c.lower() if c.isupper() else c for c in type(loss).__name__
+        )
+    name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
+    return str(name).lower()
 
 
 def loss_kind(loss):
     """Returns `(kind, from_logits)` for a compiled loss (name, function, Loss).
 
-    `kind` is `"sparse"`, `"one_hot"`, `"binary"`, `"regression"` or
-    `"unknown"`.
+    `kind` is what the loss expects as targets: `"sparse"` (class ids),
+    `"one_hot"`, `"binary"`, `"hinge"` (a hinge loss's -1/1 or 0/1 labels),
+    `"regression"` or `"unknown"` (KL divergence, Poisson, a custom loss).
+
+    Example:
+
+    >>> import keras
+    >>> loss_kind(keras.losses.CategoricalCrossentropy(from_logits=True))
+    ('one_hot', True)
     """
     from_logits = False
-    name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
     if isinstance(loss, keras.losses.Loss):
-        cfg = loss.get_config()
-        name = "".join(
-            "_" + c.lower() if c.isupper() else c for c in type(loss).__name__
-        )
-        from_logits = bool(cfg.get("from_logits", False))
-    name = str(name).lower()
-    kind = next(
-        (k for f, k in _KINDS.items() if f in name and "hinge" not in name), None
-    )
-    return kind or "unknown", from_logits
+        from_logits = bool(loss.get_config().get("from_logits", False))
+    name = _loss_name(loss)
+    if "hinge" in name:
+        return "hinge", from_logits
+    kind = next((k for f, k in _KINDS.items() if f in name), "unknown")
+    return kind, from_logits
+
+
+def _entropy_at_priors(name):
+    """Whether the loss named `name`, predicting the label frequencies, is
+    the labels' entropy: a plain cross-entropy (a focal loss down-weights
+    the easy examples, so its value there is smaller)."""
+    return "crossentropy" in name and "focal" not in name
+
+
+def number_of_classes(model):
+    """Returns the width of the (first) model output, or None."""
+    try:
+        outputs = model.outputs
+        return int(outputs[0].shape[-1]) if outputs else None
+    except (AttributeError, ValueError, TypeError, IndexError):
+        return None
+
+
+def chance_loss(model):
+    """ln(C) for a C-class cross-entropy, ln 2 for a binary one, else None
+    (the loss of uniform predictions; None for focal and other losses)."""
+    loss = getattr(model, "loss", None)
+    if loss is None or isinstance(loss, (list, tuple, dict)):
+        return None
+    kind, _ = loss_kind(loss)
+    if not _entropy_at_priors(_loss_name(loss)):
+        return None
+    classes = number_of_classes(model)
+    if kind == "binary":
+        return math.log(2.0)
+    if kind in ("sparse", "one_hot") and classes and classes > 1:
+        return math.log(classes)
+    return None
+
+
+def chance_accuracy(model):
+    """Returns 1/C for a C-class output (1/2 for one sigmoid unit), or None."""
+    classes = number_of_classes(model)
+    if not classes:
+        return None
+    return 0.5 if classes == 1 else 1.0 / classes
 
 
 def prior_loss(kind, y, units, loss_name=""):
     """Loss of predicting the label frequencies (the target mean), or None.
 
+    For a classification loss it is the labels' entropy, except for a focal
+    loss (None: its value there is not the entropy).
+
     Args:
         kind: What the loss expects, from `loss_kind`.
         y: Training labels.
         units: Width of the output.
-        loss_name: The loss's name (tells MAE from MSE for regression).
+        loss_name: The loss's name (tells MAE from MSE for regression, and
+            a focal loss). Defaults to `""`.
     """
     y = np.asarray(y)
     if kind in ("sparse", "one_hot", "binary"):
+        if "focal" in str(loss_name).lower():
+            return None
         if kind == "sparse":
             ids = y.reshape(-1).astype(int)
             if ids.min() < 0:
@@ -86,13 +154,7 @@ def prior_loss(kind, y, units, loss_name=""):
 
 def output_layer(model):
     """The layer that makes the (first) output, looking inside nested models."""
-    layers = getattr(model, "layers", None)
-    if not layers:
-        return None
-    last = layers[-1]
-    if isinstance(last, keras.Model):
-        return output_layer(last) or last
-    return last
+    return next(reversed(list(walk_layers(model))), None)
 
 
 def output_activation(model):
@@ -106,13 +168,6 @@ def output_activation(model):
         return "relu"
     act = getattr(last, "activation", None)
     return getattr(act, "__name__", None) if act is not None else None
-
-
-def _units(model):
-    try:
-        return int(model.outputs[0].shape[-1])
-    except (AttributeError, IndexError, TypeError, ValueError):
-        return None
 
 
 def head_findings(model, y=None, loss_name=None):
@@ -132,7 +187,7 @@ def head_findings(model, y=None, loss_name=None):
     if loss is None or isinstance(loss, (list, tuple, dict)):
         return []
     kind, logits = loss_kind(loss)
-    act, units = output_activation(model), _units(model)
+    act, units = output_activation(model), number_of_classes(model)
     if act is None or units is None:
         return []
     if loss_name is None:
@@ -152,7 +207,8 @@ def head_findings(model, y=None, loss_name=None):
     ]
 
 
-def _multi_hot(y):
+def is_multi_hot(y):
+    """Whether `y` is 0/1 rows with several 1s in some row (multi-label)."""
     y = np.asarray(y, dtype="float64")
     if y.ndim != 2 or y.shape[1] < 2 or not np.isin(y, (0.0, 1.0)).all():
         return False
@@ -170,7 +226,7 @@ def _problem(kind, logits, act, units, y):
             "classes (or a linear Dense(1) for regression).",
         )
     if kind in ("sparse", "one_hot"):
-        if y is not None and kind == "one_hot" and _multi_hot(y):
+        if y is not None and kind == "one_hot" and is_multi_hot(y):
             return (
                 "some targets have several 1s (multi-hot labels), but softmax "
                 "makes the classes compete for one probability",

@@ -1,6 +1,6 @@
 """The probe: a small fixed input sample and a model that exposes activations.
 
-Private helpers shared by the activation and gradient monitors. The probe
+Shared by the activation and gradient monitors and `BabysitterTensorBoard`. The probe
 model is built once per `fit`, traced once into a `tf.function` on the
 TensorFlow backend when enough epochs are left, and called directly (never
 through `predict`), so a probe of 1,024 samples costs well under 1 % of an
@@ -25,8 +25,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from callbacks._probe_data import _length, fit_arguments, take_sample  # noqa: F401
-from callbacks._probe_model import NOT_BUILT, _Stage
+from callbacks._probe.data import fit_arguments, take_sample
+from callbacks._probe.model import NOT_BUILT, Stage
 from callbacks._state import all_finite
 
 _TRACE_PAYS = 6  # on TensorFlow, calls still to come for a trace to pay
@@ -119,7 +119,7 @@ class Probe:
             self._reason = NOT_BUILT
             return self._reason
         try:
-            stage = _Stage(model, set())
+            stage = Stage(model, set())
         except (AttributeError, ValueError) as exc:
             if "input" in str(exc).lower() or isinstance(exc, AttributeError):
                 reason = "its layers' outputs cannot be reached (subclassed model?)"

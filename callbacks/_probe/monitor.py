@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive, checked_epoch, checks_left
-from callbacks._probe import NOT_BUILT, make_probe
+from callbacks._probe.model import NOT_BUILT
+from callbacks._probe.probe import make_probe
 
 
 class ProbeMonitor(MonitorBase):
@@ -37,7 +38,6 @@ class ProbeMonitor(MonitorBase):
         self.probe_data = probe_data
         self.probe_size = probe_size
         self.probe = None
-        self._shared_probe = None
 
     def get_config(self):
         config = super().get_config()
@@ -51,7 +51,6 @@ class ProbeMonitor(MonitorBase):
         self._pending = False
         self._keys = []  # the figures the check writes to the logs
         self._last_epoch = self._checked = None
-        self._ending = False
 
     def on_train_begin(self, logs=None):
         self.reset()
