@@ -15,7 +15,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from callbacks._head import loss_kind, output_activation, output_layer
+from callbacks.heads import loss_kind, output_activation, output_layer
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
