@@ -22,12 +22,20 @@ def _sparse(model, opt, metrics=("accuracy",)):
     return model
 
 
-def _early_stopping(patience):
-    """EarlyStopping keeping the best weights, or no callback (patience None)."""
-    if patience is None:
-        return ()
-    stop = keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
-    return (stop,)
+def _mnist1d_mlp(seed, n_train, widths, reg, **fit):
+    """An Adam MLP on MNIST-1D; `reg`: dropout, l2 and early-stopping patience
+    (None: no EarlyStopping; else one keeping the best weights)."""
+    xt, xv, yt, yv = data.mnist1d(seed, n_train=n_train)
+    model = dense_net(40, widths, 10, dropout=reg["dropout"], l2=reg["l2"])
+    stop = []
+    if reg["patience"] is not None:
+        stop.append(
+            keras.callbacks.EarlyStopping(
+                patience=reg["patience"], restore_best_weights=True
+            )
+        )
+    model = _sparse(model, "adam")
+    return run_spec(model, xt, yt, validation_data=(xv, yv), callbacks=stop, **fit)
 
 
 @case(
@@ -312,17 +320,8 @@ def faulty_shuffled_labels(seed, broken_join=True):
     fix_words=("regulariz|dropout|data|early",),
 )
 def faulty_mnist1d_mlp_overfits(seed, dropout=0.0, l2=None, patience=None):
-    xt, xv, yt, yv = data.mnist1d(seed)
-    model = _sparse(dense_net(40, [256, 256], 10, dropout=dropout, l2=l2), "adam")
-    return run_spec(
-        model,
-        xt,
-        yt,
-        validation_data=(xv, yv),
-        epochs=30,
-        batch_size=128,
-        callbacks=_early_stopping(patience),
-    )
+    reg = dict(dropout=dropout, l2=l2, patience=patience)
+    return _mnist1d_mlp(seed, 4000, [256, 256], reg, epochs=30, batch_size=128)
 
 
 @case(
@@ -332,17 +331,8 @@ def faulty_mnist1d_mlp_overfits(seed, dropout=0.0, l2=None, patience=None):
     fix_words=("regulariz|dropout|data|early",),
 )
 def faulty_overfit_small_data(seed, dropout=0.0, l2=None, patience=None):
-    xt, xv, yt, yv = data.mnist1d(seed, n_train=100)
-    model = _sparse(dense_net(40, [1024, 1024], 10, dropout=dropout, l2=l2), "adam")
-    return run_spec(
-        model,
-        xt,
-        yt,
-        validation_data=(xv, yv),
-        epochs=40,
-        batch_size=16,
-        callbacks=_early_stopping(patience),
-    )
+    reg = dict(dropout=dropout, l2=l2, patience=patience)
+    return _mnist1d_mlp(seed, 100, [1024, 1024], reg, epochs=40, batch_size=16)
 
 
 @case(
