@@ -142,9 +142,11 @@ def faulty_unnormalized_breast_cancer(seed, standardize=False):
     expected=("unnormalized_input", "saturated_units", "vanishing_gradients"),
     fix_words=("255|scal|normaliz",),
 )
-def faulty_pixels_255_sigmoid(seed, pixels="255"):
+def faulty_pixels_255_sigmoid(seed, pixels="255", standardize=False):
     xt, xv, yt, yv = data.digits_images(seed, pixels=pixels)
     xt, xv = xt.reshape(len(xt), -1), xv.reshape(len(xv), -1)
+    if standardize:
+        xt, xv = data.standardize(xt, xv)
     model = dense_net(64, [128, 128], 10, act="sigmoid")
     model = _sparse(model, keras.optimizers.SGD(0.01))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10)
@@ -184,10 +186,10 @@ def faulty_tanh_large_init(seed, init=None):
     expected=("activation_std", "vanishing_gradients", "stalled_loss"),
     fix_words=("he|initializ",),
 )
-def faulty_relu30_xavier(seed, init="glorot_uniform"):
+def faulty_relu30_xavier(seed, init="glorot_uniform", lr=0.01):
     xt, xv, yt, yv = data.digits(seed)
     model = dense_net(64, [64] * 30, 10, init=init)
-    model = _sparse(model, keras.optimizers.SGD(0.01))
+    model = _sparse(model, keras.optimizers.SGD(lr))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=6)
 
 
@@ -416,11 +418,11 @@ def faulty_batch1_momentum_099(seed, batch_size=1, momentum=0.99):
     expected=("exploding_gradients", "nan_loss", "diverging_loss", "activation_std"),
     fix_words=("initializ|clip|he",),
 )
-def faulty_exploding_gradients(seed, init=None):
+def faulty_exploding_gradients(seed, init=None, lr=1e-3):
     xt, xv, yt, yv = data.digits(seed)
     init = init or keras.initializers.RandomNormal(stddev=0.5)
     model = dense_net(64, [64] * 12, 10, init=init)
-    model = _sparse(model, keras.optimizers.SGD(1e-3))
+    model = _sparse(model, keras.optimizers.SGD(lr))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=5)
 
 

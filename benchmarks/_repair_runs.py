@@ -149,18 +149,61 @@ def random_search(spec, seed, n):
     return rows
 
 
-def _jsonable_metric(v):
-    try:
+def _rounded(figures):
+    out = {}
+    for k, v in dict(figures or {}).items():
         v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return round(v, 4) if np.isfinite(v) else None
+        out[k] = round(v, 4) if np.isfinite(v) else None
+    return out
+
+
+def as_arrays(spec):
+    """The spec with a dataset input (tf.data, PyDataset) read into arrays,
+    one pass in its order, and its batch size; the validation data taken
+    from `eval_data`. Array specs come back as they are."""
+    if isinstance(spec["x"], np.ndarray):
+        return spec
+    data = spec["x"]
+    batches = (
+        [data[i] for i in range(len(data))]
+        if hasattr(data, "__getitem__")
+        else list(data)
+    )
+    x = np.concatenate([np.asarray(b[0]) for b in batches])
+    y = np.concatenate([np.asarray(b[1]) for b in batches])
+    return dict(
+        spec,
+        x=x,
+        y=y,
+        batch_size=len(batches[0][0]),
+        validation_data=spec["eval_data"],
+        validation_split=None,
+    )
+
+
+def data_changed(spec, changes):
+    """The spec with the repair's data changes made to it by running their
+    code as printed (what the user is told to do to their pipeline), so the
+    repaired model is scored on the data it expects; `(spec, error or None)`."""
+    code = [c.code for c in changes if c.level == "data"]
+    if not code:
+        return spec, None
+    xv, yv = validation_arrays(spec)
+    names = {"np": np, "x_train": spec["x"], "y_train": spec["y"]}
+    names.update(x_val=np.array(xv), y_val=np.array(yv))
+    try:
+        for text in code:
+            exec(text, names)  # the repair's own printed code
+    except Exception as e:  # noqa: BLE001 - code that does not run is a result
+        return spec, f"{type(e).__name__}: {e}"[:300]
+    return dict(spec, eval_data=(names["x_val"], names["y_val"])), None
 
 
 def run_repair(spec, seed):
     """`recipes.repair` on the spec's model and data, with its epoch budget."""
+    spec = as_arrays(spec)
     kw = dict(epochs=spec["epochs"], seed=seed, verbose=0, **spec["fit"])
-    if spec["batch_size"] is not None and isinstance(spec["x"], np.ndarray):
+    if spec["batch_size"] is not None:
         kw["batch_size"] = spec["batch_size"]
     if spec["validation_data"] is not None:
         kw["validation_data"] = spec["validation_data"]
@@ -177,10 +220,11 @@ def run_repair(spec, seed):
             "seconds": round(time.perf_counter() - start, 1),
         }
     seconds = round(time.perf_counter() - start, 1)
-    score, raw = metric(result.model, spec)
+    scored, data_error = data_changed(spec, result.changes)
+    score, raw = metric(result.model, scored)
     causes = [
-        getattr(getattr(result, a), "cause", None)
-        for a in ("diagnosis_before", "diagnosis_after")
+        getattr(d, "cause", None)
+        for d in (result.diagnosis_before, result.diagnosis_after)
     ]
     return {
         "crash": None,
@@ -190,11 +234,30 @@ def run_repair(spec, seed):
         "fixed": bool(result.fixed),
         "retrains": int(result.retrains),
         "changes": [
-            {"description": c.description, "code": c.code} for c in result.changes
+            {
+                "fix": c.fix,
+                "level": c.level,
+                "description": c.description,
+                "code": c.code,
+            }
+            for c in result.changes
         ],
-        "before": _jsonable_metric(result.before),
-        "after": _jsonable_metric(result.after),
+        "data_change_error": data_error,
+        "metric": result.metric,
+        "before": _rounded(result.before),
+        "after": _rounded(result.after),
         "cause_before": causes[0],
         "cause_after": causes[1],
-        "attempts": len(result.attempts),
+        "notes": list(result.notes),
+        "attempts": [
+            {
+                "change": a.change,
+                "metric": round(float(a.metric), 4) if np.isfinite(a.metric) else None,
+                "verdict": a.verdict,
+                "epochs": a.epochs_run,
+                "seconds": round(a.seconds, 1),
+                "accepted": a.accepted,
+            }
+            for a in result.attempts
+        ],
     }
