@@ -142,12 +142,14 @@ def faulty_unnormalized_breast_cancer(seed, standardize=False):
     expected=("unnormalized_input", "saturated_units", "vanishing_gradients"),
     fix_words=("255|scal|normaliz",),
 )
-def faulty_pixels_255_sigmoid(seed, pixels="255", standardize=False):
+def faulty_pixels_255_sigmoid(
+    seed, pixels="255", standardize=False, act="sigmoid", init="glorot_uniform"
+):
     xt, xv, yt, yv = data.digits_images(seed, pixels=pixels)
     xt, xv = xt.reshape(len(xt), -1), xv.reshape(len(xv), -1)
     if standardize:
         xt, xv = data.standardize(xt, xv)
-    model = dense_net(64, [128, 128], 10, act="sigmoid")
+    model = dense_net(64, [128, 128], 10, act=act, init=init)
     model = _sparse(model, keras.optimizers.SGD(0.01))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10)
 
@@ -332,9 +334,9 @@ def faulty_mnist1d_mlp_overfits(seed, dropout=0.0, l2=None, patience=None):
     expected=("overfitting",),
     fix_words=("regulariz|dropout|data|early",),
 )
-def faulty_overfit_small_data(seed, dropout=0.0, l2=None, patience=None):
+def faulty_overfit_small_data(seed, dropout=0.0, l2=None, patience=None, n=100):
     reg = dict(dropout=dropout, l2=l2, patience=patience)
-    return _mnist1d_mlp(seed, 100, [1024, 1024], reg, epochs=40, batch_size=16)
+    return _mnist1d_mlp(seed, n, [1024, 1024], reg, epochs=40, batch_size=16)
 
 
 @case(
