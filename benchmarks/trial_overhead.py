@@ -25,6 +25,7 @@ from _results import write_json  # noqa: E402
 
 import callbacks.babysitter as _babysitter  # noqa: E402
 from recipes import datasets  # noqa: E402
+from recipes import training as _training  # noqa: E402
 from recipes.search import stages as _stages  # noqa: E402
 from recipes.search.tuning import tune  # noqa: E402
 
@@ -54,7 +55,7 @@ def _timed(cls, name):
 
 
 def instrument():
-    classes = {*_babysitter._ORDER, _babysitter.Babysitter, _stages.StopOnError}
+    classes = {*_babysitter._ORDER, _babysitter.Babysitter, _training.StopOnError}
     for cls in classes:
         for name in HOOKS:
             if hasattr(cls, name):

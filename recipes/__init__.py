@@ -34,9 +34,15 @@ _LAZY = {
     "PreflightReport": "recipes.checks.preflight",
     "find_learning_rate": "recipes.checks.lr_finder",
     "LRFinderResult": "recipes.checks.lr_finder",
+    "RepairResult": "recipes.repair.result",
 }
 # public submodule -> where it lives (`from recipes import plots` predates run/)
-_SUBMODULES = {"datasets": "recipes.datasets", "plots": "recipes.run.plots"}
+# `recipes.repair` is the room, callable as the function `repair`
+_SUBMODULES = {
+    "datasets": "recipes.datasets",
+    "plots": "recipes.run.plots",
+    "repair": "recipes.repair",
+}
 
 __all__ = sorted([*_LAZY, *_SUBMODULES])
 __version__ = "0.1.0"

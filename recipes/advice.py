@@ -72,7 +72,7 @@ def recommendations():
     """Returns the recipe as data, one dict per recommendation.
 
     Each dict has `topic`, `choice`, `reason`, `source` and `in_keras_recipes`
-    (where the toolkit applies it). The README's recipe table is this list.
+    (where the toolkit applies it). The docs' recipe page shows this list.
 
     Returns:
         A list of dicts, in the lecture's order.

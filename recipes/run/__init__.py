@@ -3,7 +3,7 @@
 Floor: the top of the library, below only `recipes.cli`.
 
 Modules: `babysit` (`babysit`), `result` (`BabysitResult`), `_flow` (the run's steps in
-order), `_steps` (each step), `_fit_callbacks` (the run's own small
+order), `_steps` (each step), `_fit_callbacks` (the run's progress
 callbacks), `evaluation` (`evaluate`), `report` (report.md), `plots` (the
 run folder's figures). Use the public names from `recipes`:
 

@@ -18,22 +18,24 @@ def say(verbose, text):
 FALLBACK_RATE = 1e-3
 
 
-def search(splits, state, tmp, *, epochs, seed, tune_kwargs, verbose):
-    """`recipes.tune`, then a fresh model with the best values fixed."""
+def search(state, options):
+    """`recipes.tune`; returns the best values and `make(rate)`, a fresh
+    model with them fixed. Sets the state's rate when the search tuned it."""
     import keras_tuner
 
     from recipes.search.hypermodel import RecipeHyperModel
     from recipes.search.tuning import tune
 
+    splits, seed = state.splits, options.seed
     builder = "mlp" if splits.x_train.ndim == 2 else "cnn"
-    say(verbose, f"Random search (recipes.tune, builder={builder!r}) ...")
+    say(options.verbose, f"Random search (recipes.tune, builder={builder!r}) ...")
     kwargs = {
-        "stages": [{"trials": 10, "epochs": min(epochs, 10)}],
+        "stages": [{"trials": 10, "epochs": min(options.epochs, 10)}],
         "seed": seed,
-        "directory": tmp,
+        "directory": state.folder,
         "project_name": "search",
         "overwrite": True,
-        **(tune_kwargs or {}),
+        **(options.tune_kwargs or {}),
     }
     search = tune(
         splits.x_train,
@@ -43,12 +45,15 @@ def search(splits, state, tmp, *, epochs, seed, tune_kwargs, verbose):
         task=splits.task,
         **kwargs,
     )
-    state["search"] = search
-    state["stages"] += [("search", f) for f in search.findings]
+    state.search = search
+    state.add("search", search.findings)
     best = dict(search.best_hyperparameters)
-    state["best_hyperparameters"] = best
-    state["builder"] = f"build_{builder}"
-    search.to_csv(os.path.join(tmp, "search_trials.csv"))
+    state.best_hyperparameters = best
+    state.builder = f"build_{builder}"
+    if "learning_rate" in best:
+        state.learning_rate = float(best["learning_rate"])
+        state.lr_source = "random search"
+    search.to_csv(os.path.join(state.folder, "search_trials.csv"))
 
     def make(learning_rate):
         fixed = RecipeHyperModel(
@@ -68,14 +73,17 @@ def search(splits, state, tmp, *, epochs, seed, tune_kwargs, verbose):
     return best, make
 
 
-def lr_test(model, splits, state, *, batch_size, verbose):
+def lr_test(state, verbose):
+    """The range test's suggested rate (or `FALLBACK_RATE` when it found
+    none, with a warning); its result and findings go into the state."""
     from recipes.checks.lr_finder import find_learning_rate
 
     say(verbose, "Learning-rate range test (recipes.find_learning_rate) ...")
+    splits = state.splits
     test = find_learning_rate(
-        model, splits.x_train, splits.y_train, batch_size=batch_size
+        state.model, splits.x_train, splits.y_train, batch_size=state.batch_size
     )
-    state["lr_test"] = test
+    state.lr_test = test
     found = list(getattr(test, "findings", []) or [])
     rate = float(test.suggested_learning_rate)
     first = float(test.learning_rates[0])
@@ -96,5 +104,5 @@ def lr_test(model, splits, state, *, batch_size, verbose):
             )
         )
         rate = FALLBACK_RATE
-    state["stages"] += [("lr_range_test", f) for f in found]
+    state.add("lr_range_test", found)
     return rate

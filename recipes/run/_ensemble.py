@@ -29,6 +29,8 @@ import dataclasses
 import keras
 import numpy as np
 
+from recipes.training import train_babysat
+
 ROWS = 1000  # tables with fewer training rows are averaged by default
 MEMBERS = 5
 
@@ -39,23 +41,6 @@ def default_size(splits, *, recipe_model, tune):
     if splits.table is None or not recipe_model or tune:
         return 1
     return MEMBERS if len(splits.x_train) < ROWS else 1
-
-
-def stopping_callbacks(patience, learning_rate):
-    """Early stopping on `val_loss` (best weights restored) and the rate cut
-    by 0.3 after a third of the patience, down to a hundredth."""
-    return [
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=patience, restore_best_weights=True
-        ),
-        # Anneal once validation stalls (before early stopping gives up).
-        keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss",
-            factor=0.3,
-            patience=max(1, patience // 3),
-            min_lr=learning_rate / 100,
-        ),
-    ]
 
 
 def member_splits(splits, count, seed):
@@ -102,14 +87,15 @@ def _train_one(make, data, k, learning_rate, epochs, batch_size, patience, seed)
     if member_seed is not None:
         keras.utils.set_random_seed(member_seed)
     member = make(learning_rate, member_seed, data)
-    member.fit(
+    train_babysat(
+        member,
         data.x_train,
         data.y_train,
+        validation_data=(data.x_val, data.y_val),
         epochs=epochs,
         batch_size=batch_size,
-        validation_data=(data.x_val, data.y_val),
-        callbacks=stopping_callbacks(patience, learning_rate),
-        verbose=0,
+        patience=patience,
+        anneal_from=learning_rate,
     )
     return member
 

@@ -39,27 +39,28 @@ def tagged_stages(stages):
     return [{"stage": stage, **f.to_dict()} for stage, f in stages]
 
 
-def write_files(tmp, state, start_acts, end_acts):
-    """Writes `metrics.json`, `findings.json` and the figures into `tmp`."""
+def write_files(state):
+    """Writes `metrics.json`, `findings.json` and the figures into the run's
+    folder."""
     from recipes.run import plots
 
-    history = state["history"]
+    tmp, history = state.folder, state.history
     val = history.get("val_loss", [])
     best = min(range(len(val)), key=lambda i: val[i]) if val else None
     from callbacks import diagnose
 
-    verdict = diagnose(f for _, f in state["stages"])
+    verdict = diagnose(state.findings)
     dump(
         os.path.join(tmp, "metrics.json"),
         {
             "diagnosis": None if verdict is None else verdict.to_dict(),
-            "test": state["metrics"],
-            "baselines": state["baselines"],
+            "test": state.metrics,
+            "baselines": state.baselines,
             "training": {
-                "learning_rate": state["learning_rate"],
-                "learning_rate_source": state["lr_source"],
-                "batch_size": state["batch_size"],
-                "patience": state["patience"],
+                "learning_rate": state.learning_rate,
+                "learning_rate_source": state.lr_source,
+                "batch_size": state.batch_size,
+                "patience": state.patience,
                 "epochs_trained": len(history.get("loss", [])),
                 "best_epoch": None if best is None else best + 1,
                 "best_val": None
@@ -72,15 +73,16 @@ def write_files(tmp, state, start_acts, end_acts):
             },
         },
     )
-    dump(os.path.join(tmp, "findings.json"), tagged_stages(state["stages"]))
-    figs = state["figures"]
-    training = [f for stage, f in state["stages"] if stage == "training"]
+    dump(os.path.join(tmp, "findings.json"), tagged_stages(state.stages))
+    figs = state.figures
+    training = [f for stage, f in state.stages if stage == "training"]
     drawn = {"curves": plots.plot_curves(history, training)}
-    test = state["lr_test"]
+    test = state.lr_test
     if test is not None:
         drawn["lr_range_test"] = plots.plot_lr_range(test)
     if any(k.startswith(("dead_fraction/", "update_ratio/")) for k in history):
         drawn["layer_health"] = plots.plot_layer_health(history)
+    start_acts, end_acts = state.activations
     if start_acts:
         drawn["activations"] = plots.plot_activation_histograms(
             start_acts,
@@ -88,20 +90,20 @@ def write_files(tmp, state, start_acts, end_acts):
             title="activations per layer on a probe of the training data",
             labels=("start of training", "end of training"),
         )
-    if "confusion_matrix" in state["metrics"]:
+    if "confusion_matrix" in state.metrics:
         drawn["confusion_matrix"] = plots.plot_confusion_matrix(
-            state["metrics"]["confusion_matrix"], state["metrics"]["class_names"]
+            state.metrics["confusion_matrix"], state.metrics["class_names"]
         )
-    if state.get("test_scores") is not None:
+    if state.test_scores is not None:
         drawn["roc_pr"] = plots.plot_roc_pr(
-            *state["test_scores"], positive=str(state["metrics"]["class_names"][1])
+            *state.test_scores, positive=str(state.metrics["class_names"][1])
         )
-    if state.get("test_predictions") is not None:
+    if state.test_predictions is not None:
         drawn["regression"] = plots.plot_regression(
-            *state["test_predictions"], target=state.get("target_name") or "target"
+            *state.test_predictions, target=state.target_name or "target"
         )
-    if state["search"] is not None:
-        drawn["search"] = plots.plot_search_scatter(state["search"])
+    if state.search is not None:
+        drawn["search"] = plots.plot_search_scatter(state.search)
     for key, fig in drawn.items():
         figs[key] = os.path.join(tmp, FIGURES[key])
         fig.savefig(figs[key])

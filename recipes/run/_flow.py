@@ -1,4 +1,9 @@
-"""The body of `recipes.babysit` (private): each stage composed, in order."""
+"""The body of `recipes.babysit` (private): its steps, in order.
+
+`run` builds the model, runs the checks before training, picks the rate,
+trains, evaluates and writes the files, each step a function that reads
+`RunOptions` and fills in the `RunState`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,11 @@ import os
 
 import keras
 
-from recipes.models.data_loss import with_data_loss
 from recipes.run import _defaults, _ensemble, _fit_callbacks, _probes
 from recipes.run import _steps as steps
 from recipes.run._before_training import lr_test, say, search
 from recipes.run._files import write_files
+from recipes.run._state import RunState
 
 
 class PreflightError(RuntimeError):
@@ -29,214 +34,196 @@ class PreflightError(RuntimeError):
         )
 
 
-def run(
-    splits,
-    tmp,
-    *,
-    model,
-    model_kwargs,
-    learning_rate,
-    epochs,
-    batch_size,
-    patience,
-    preflight,
-    tune,
-    tune_kwargs,
-    seed,
-    verbose,
-    strict=False,
-    tensorboard=None,
-    ensemble=None,
-):
-    """Runs every stage into the folder `tmp`; returns the state for the report."""
-    from callbacks import Babysitter
-    from recipes.run.evaluation import evaluate
-
-    table = splits.table
-    batch_size, patience = _defaults.training_defaults(
-        splits, batch_size=batch_size, patience=patience
+def run(splits, folder, options):
+    """Runs every step into the folder `folder`; returns the `RunState`."""
+    state = RunState(splits=splits, folder=folder)
+    state.add("data", splits.table.findings if splits.table else [])
+    state.batch_size, state.patience = _defaults.training_defaults(
+        splits, batch_size=options.batch_size, patience=options.patience
     )
-    state = {
-        "stages": [("data", f) for f in (table.findings if table else [])],
-        "preflight": None,
-        "lr_test": None,
-        "search": None,
-        "builder": None,
-        "figures": {},
-        "lr_source": "given" if learning_rate is not None else None,
-    }
-    make = None  # builds a fresh model at a learning rate (the recipe's models)
-    if tune:
-        if model is not None:
-            raise ValueError(
-                "`tune=True` searches the recipe's own builder, so it cannot be "
-                "combined with `model`. Received: tune=True and a model"
-            )
-        best, make = search(
-            splits,
-            state,
-            tmp,
-            epochs=epochs,
-            seed=seed,
-            tune_kwargs=tune_kwargs,
-            verbose=verbose,
-        )
-        batch_size = int(best.get("batch_size", batch_size))
-        if learning_rate is None and "learning_rate" in best:
-            learning_rate = float(best["learning_rate"])
-            state["lr_source"] = "random search"
-    elif model is None:
-        state["builder"] = "build_mlp" if splits.x_train.ndim == 2 else "build_cnn"
+    build(state, options)
+    check_before_training(state, options)
+    choose_rate(state, options)
+    train(state, options)
+    evaluate(state, options)
+    write_files(state)
+    return state
 
-        def make(rate, seed=seed, data=splits):
+
+def build(state, options):
+    """The model to train: the search's best, the recipe's, or the caller's."""
+    splits, make = state.splits, None
+    if options.tune:
+        best, make = search(state, options)
+        state.batch_size = int(best.get("batch_size", state.batch_size))
+    elif options.model is None:
+        state.builder = "build_mlp" if splits.x_train.ndim == 2 else "build_cnn"
+
+        def make(rate, seed=options.seed, data=splits):
             return _defaults.default_model(
-                data, learning_rate=rate, seed=seed, model_kwargs=model_kwargs
+                data, learning_rate=rate, seed=seed, model_kwargs=options.model_kwargs
             )
 
-    if ensemble is None:
-        ensemble = _ensemble.default_size(splits, recipe_model=model is None, tune=tune)
-    state["ensemble"] = ensemble
-    if make is not None:
-        model = make(learning_rate or 1e-3)
-    state["stages"] += [("data", f) for f in _defaults.size_findings(model, splits)]
-    if preflight:
-        say(verbose, "Pre-flight checks (recipes.preflight) ...")
-        from recipes.checks.preflight import preflight as run_preflight
+    state.make = make
+    state.ensemble = options.ensemble or _ensemble.default_size(
+        splits, recipe_model=options.model is None, tune=options.tune
+    )
+    rate = options.learning_rate or state.learning_rate or 1e-3
+    state.model = options.model if make is None else make(rate)
+    state.add("data", _defaults.size_findings(state.model, splits))
 
-        report = run_preflight(
-            model,
+
+def check_before_training(state, options):
+    """The pre-flight checks; with `strict`, any error stops the run."""
+    splits = state.splits
+    if options.preflight:
+        say(options.verbose, "Pre-flight checks (recipes.preflight) ...")
+        from recipes.checks.preflight import preflight
+
+        state.preflight = preflight(
+            state.model,
             splits.x_train,
             splits.y_train,
             validation_data=(splits.x_val, splits.y_val),
             test_data=None if splits.x_test is None else (splits.x_test, splits.y_test),
-            seed=seed or 0,
-            feature_names=None if table is None else table.encoded_names,
+            seed=options.seed or 0,
+            feature_names=None if splits.table is None else splits.table.encoded_names,
         )
-        state["preflight"] = report
-        state["stages"] += [("preflight", f) for f in report.findings]
-    errors = [f for _, f in state["stages"] if f.severity == "error"]
-    if strict and errors:
+        state.add("preflight", state.preflight.findings)
+    errors = [f for f in state.findings if f.severity == "error"]
+    if options.strict and errors:
         raise PreflightError(errors)
-    if learning_rate is None:
-        learning_rate = lr_test(
-            model, splits, state, batch_size=batch_size, verbose=verbose
-        )
-        state["lr_source"] = "range test"
-    if make is not None:  # fresh weights and optimizer at the chosen rate
-        keras.backend.clear_session()
-        if seed is not None:
-            keras.utils.set_random_seed(seed)
-        model = make(learning_rate)
-        model = with_data_loss(model)  # logs data_loss: the loss without the L2
-    elif not steps.set_learning_rate(model, learning_rate):
-        say(verbose, "  (the model's optimizer has a schedule; its rate is kept)")
-    state["batch_size"] = batch_size
-    state["patience"] = patience
-    state["learning_rate"] = learning_rate
 
+
+def choose_rate(state, options):
+    """The learning rate: given, the search's, or the range test's; then a
+    fresh recipe model at that rate (the caller's model keeps its weights)."""
+    if options.learning_rate is not None:
+        state.learning_rate, state.lr_source = options.learning_rate, "given"
+    elif state.lr_source is None:  # the search sets its own
+        state.learning_rate = lr_test(state, options.verbose)
+        state.lr_source = "range test"
+    if state.make is not None:  # fresh weights and optimizer at the chosen rate
+        from recipes.models.data_loss import with_data_loss
+
+        keras.backend.clear_session()
+        if options.seed is not None:
+            keras.utils.set_random_seed(options.seed)
+        # Logs data_loss: the loss without the L2 penalty.
+        state.model = with_data_loss(state.make(state.learning_rate))
+    elif not steps.set_learning_rate(state.model, state.learning_rate):
+        say(options.verbose, "  (the optimizer has a schedule; its rate is kept)")
+
+
+def train(state, options):
+    """Trains the model with the Babysitter (and averages more networks)."""
+    from callbacks import Babysitter
+    from recipes.training import train_babysat
+
+    splits, verbose = state.splits, options.verbose
     probe = _probes.probe_sample(splits.x_train)
-    start_acts = _probes.activation_snapshot(model, probe)
+    start = _probes.activation_snapshot(state.model, probe)
     say(
         verbose,
-        f"Training up to {epochs} epochs at learning rate "
-        f"{learning_rate:.3g} with the Babysitter ...",
+        f"Training up to {options.epochs} epochs at learning rate "
+        f"{state.learning_rate:.3g} with the Babysitter ...",
     )
     sitter = Babysitter(verbose=1 if verbose else 0)
-    model_path = os.path.join(tmp, "model.keras")
-    epoch_log = _fit_callbacks.EpochLog()
-    cbs = [sitter]
-    if tensorboard is not None:  # after the sitter: it sees its keys and findings
-        from callbacks import BabysitterTensorBoard
-
-        cbs += [
-            BabysitterTensorBoard(tensorboard, babysitter=sitter),
-            keras.callbacks.TensorBoard(os.fspath(tensorboard), write_graph=False),
-        ]
-    cbs += [
-        *_ensemble.stopping_callbacks(patience, learning_rate),
-        keras.callbacks.ModelCheckpoint(
-            model_path, monitor="val_loss", save_best_only=True
-        ),
-        epoch_log,  # last: sees every other callback's keys
-    ]
+    cbs = _tensorboard(options.tensorboard, sitter)
     if verbose:
-        cbs.append(_fit_callbacks.Progress(epochs, every=max(1, epochs // 10)))
-    model.fit(
+        every = max(1, options.epochs // 10)
+        cbs.append(_fit_callbacks.Progress(options.epochs, every=every))
+    trained = train_babysat(
+        state.model,
         splits.x_train,
         splits.y_train,
-        epochs=epochs,
-        batch_size=batch_size,
         validation_data=(splits.x_val, splits.y_val),
+        epochs=options.epochs,
+        batch_size=state.batch_size,
+        babysitter=sitter,
+        patience=state.patience,
+        anneal_from=state.learning_rate,
+        checkpoint=os.path.join(state.folder, "model.keras"),
         callbacks=cbs,
-        verbose=0,
     )
-    history = epoch_log.history()
-    epoch_log.write_csv(os.path.join(tmp, "history.csv"))
-    state["stages"] += [("training", f) for f in sitter.findings]
-    end_acts = _probes.activation_snapshot(model, probe)
-    if ensemble > 1:
+    trained.write_csv(os.path.join(state.folder, "history.csv"))
+    state.history = trained.history
+    state.add("training", trained.findings)
+    state.activations = (start, _probes.activation_snapshot(state.model, probe))
+    if state.ensemble > 1:
         say(
             verbose,
-            f"Training {ensemble - 1} more networks the same way, from other "
+            f"Training {state.ensemble - 1} more networks the same way, from other "
             f"seeds, to average ({len(splits.x_train):,} training rows) ...",
         )
-        model = _ensemble.average(
-            [model]
-            + _ensemble.train_members(
-                make,
-                splits,
-                count=ensemble - 1,
-                learning_rate=learning_rate,
-                epochs=epochs,
-                batch_size=batch_size,
-                patience=patience,
-                seed=seed,
-            )
+        members = _ensemble.train_members(
+            state.make,
+            splits,
+            count=state.ensemble - 1,
+            learning_rate=state.learning_rate,
+            epochs=options.epochs,
+            batch_size=state.batch_size,
+            patience=state.patience,
+            seed=options.seed,
         )
-    if table is None:
-        model.save(model_path)  # the restored best weights, not the last epoch's
-    else:  # raw columns in: the table's encoder, the network, its schema
-        table.wrap(
-            model,
-            task=splits.task,
-            target=splits.target_name,
-            class_names=splits.class_names if splits.task == "classification" else None,
-        ).save(model_path)
+        state.model = _ensemble.average([state.model, *members])
+    _save(state)
 
-    metrics = {}
-    if splits.x_test is not None:
-        say(verbose, "Evaluating once on the test split ...")
-        metrics = evaluate(
-            model,
-            splits.x_test,
-            splits.y_test,
-            task=splits.task if splits.task == "regression" else "auto",
-            class_names=splits.class_names if splits.task == "classification" else None,
-        )
-        if ensemble > 1:
-            metrics["members"] = _ensemble.member_scores(model, splits)
-            if "penalty" in metrics:  # the sum of every member's: one's, on average
-                metrics["penalty"] /= ensemble
-    from recipes.run.baselines import baseline_findings, baselines
 
-    if metrics and splits.task == "regression":
-        pred = model.predict(splits.x_test, batch_size=256, verbose=0)
-        state["test_predictions"] = (splits.y_test, pred)
-        state["target_name"] = splits.target_name
-    if metrics and splits.task == "classification" and splits.num_classes == 2:
-        probs = model.predict(splits.x_test, batch_size=256, verbose=0)
-        probs = probs.reshape(len(probs), -1)
-        state["test_scores"] = (splits.y_test, probs[:, -1])  # P(class 1)
+def _tensorboard(folder, sitter):
+    """Keras' `TensorBoard` and `BabysitterTensorBoard` into `folder` (after
+    the sitter, so that they see its keys and findings), or nothing."""
+    if folder is None:
+        return []
+    from callbacks import BabysitterTensorBoard
 
-    state["baselines"] = baselines(splits, seed=seed or 0) if metrics else {}
-    state["stages"] += [
-        ("baseline", f) for f in baseline_findings(metrics, state["baselines"])
+    return [
+        BabysitterTensorBoard(folder, babysitter=sitter),
+        keras.callbacks.TensorBoard(os.fspath(folder), write_graph=False),
     ]
-    state.update(
-        model=model,
-        history=history,
-        metrics=metrics,
-        findings=[f for _, f in state["stages"]],
+
+
+def _save(state):
+    """`model.keras`: the restored best weights, not the last epoch's; on a
+    table, raw columns in (the table's encoder, the network, its schema)."""
+    splits, path = state.splits, os.path.join(state.folder, "model.keras")
+    if splits.table is None:
+        state.model.save(path)
+        return
+    splits.table.wrap(
+        state.model,
+        task=splits.task,
+        target=splits.target_name,
+        class_names=splits.class_names if splits.task == "classification" else None,
+    ).save(path)
+
+
+def evaluate(state, options):
+    """The test split, once; the baselines on the same split."""
+    from recipes.run.baselines import baseline_findings, baselines
+    from recipes.run.evaluation import evaluate as score
+
+    splits, model = state.splits, state.model
+    if splits.x_test is None:
+        return
+    say(options.verbose, "Evaluating once on the test split ...")
+    classes = splits.class_names if splits.task == "classification" else None
+    state.metrics = score(
+        model,
+        splits.x_test,
+        splits.y_test,
+        task=splits.task if splits.task == "regression" else "auto",
+        class_names=classes,
     )
-    write_files(tmp, state, start_acts, end_acts)
-    return state
+    if state.ensemble > 1:
+        state.metrics["members"] = _ensemble.member_scores(model, splits)
+        if "penalty" in state.metrics:  # the sum of every member's: one's, on average
+            state.metrics["penalty"] /= state.ensemble
+    if splits.task == "regression":
+        pred = model.predict(splits.x_test, batch_size=256, verbose=0)
+        state.test_predictions = (splits.y_test, pred)
+    elif splits.num_classes == 2:
+        probs = model.predict(splits.x_test, batch_size=256, verbose=0)
+        state.test_scores = (splits.y_test, probs.reshape(len(probs), -1)[:, -1])
+    state.baselines = baselines(splits, seed=options.seed or 0)
+    state.add("baseline", baseline_findings(state.metrics, state.baselines))

@@ -61,7 +61,7 @@ def _recipe_section(result, state, splits):
     val = history.get("val_loss", [])
     best = min(range(len(val)), key=lambda i: val[i]) + 1 if val else None
     test = len(splits.x_test) if splits.x_test is not None else 0
-    builder = state.get("builder")
+    builder = state.builder
     rows = [
         (
             "task",
@@ -102,13 +102,13 @@ def _recipe_section(result, state, splits):
         ("optimizer", f"{type(model.optimizer).__name__}"),
         (
             "learning rate",
-            f"{result.learning_rate:.3g} ({state['lr_source']}){result._lr_cuts()}",
+            f"{result.learning_rate:.3g} ({state.lr_source}){result._lr_cuts()}",
         ),
         (
             "training",
-            f"{epochs} epochs of batch {state.get('batch_size')} (best validation "
+            f"{epochs} epochs of batch {state.batch_size} (best validation "
             f"loss at epoch {best}); "
-            f"Babysitter, EarlyStopping (patience {state.get('patience')}, best "
+            f"Babysitter, EarlyStopping (patience {state.patience}, best "
             "weights restored), "
             "ReduceLROnPlateau, ModelCheckpoint",
         ),
@@ -126,10 +126,8 @@ def _recipe_section(result, state, splits):
                 "network's score moves with its seed)",
             )
         )
-    if state.get("best_hyperparameters"):
-        hp = ", ".join(
-            f"{k}={_fmt(v)}" for k, v in state["best_hyperparameters"].items()
-        )
+    if state.best_hyperparameters:
+        hp = ", ".join(f"{k}={_fmt(v)}" for k, v in state.best_hyperparameters.items())
         rows.append(("search's best", hp))
     lines = ["## What was run", "", "| step | choice |", "|---|---|"]
     lines += [f"| {k} | {_cell(v)} |" for k, v in rows]

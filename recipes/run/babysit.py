@@ -16,6 +16,7 @@ import time
 
 from recipes.run import _steps as steps
 from recipes.run._before_training import say
+from recipes.run._state import RunOptions
 from recipes.run.result import BabysitResult
 
 
@@ -184,6 +185,11 @@ def babysit(
                 + ("" if name == "epochs" else " or None (the default)")
                 + f". Received: {name}={value!r}"
             )
+    if tune and model is not None:
+        raise ValueError(
+            "`tune=True` searches the recipe's own builder, so it cannot be "
+            "combined with `model`. Received: tune=True and a model"
+        )
     if ensemble is not None and ensemble > 1 and (model is not None or tune):
         raise ValueError(
             "`ensemble` above 1 trains more networks from the recipe's own "
@@ -225,9 +231,7 @@ def babysit(
         )
     final, tmp = steps.open_run_dir(output_dir)
     try:
-        state = _flow.run(
-            splits,
-            tmp,
+        options = RunOptions(
             model=model,
             model_kwargs=model_kwargs,
             learning_rate=learning_rate,
@@ -243,26 +247,14 @@ def babysit(
             tensorboard=tensorboard,
             ensemble=ensemble,
         )
-        result = BabysitResult(
-            model=state["model"],
-            history=state["history"],
-            findings=state["findings"],
-            metrics=state["metrics"],
-            run_dir=final,
-            learning_rate=state["learning_rate"],
-            preflight=state["preflight"],
-            lr_test=state["lr_test"],
-            search=state["search"],
-            baselines=state["baselines"],
-            num_train=len(splits.x_train),
-            ensemble=state["ensemble"],
-        )
+        state = _flow.run(splits, tmp, options)
+        result = BabysitResult.from_state(state, run_dir=final)
         result.seconds = time.perf_counter() - start
         from recipes.run.report import write_report
         from recipes.run.report_html import write_html
 
         write_html(tmp, result, state, title=title)
-        write_report(tmp, result, state, splits, title=title)  # written last
+        write_report(tmp, result, state, state.splits, title=title)  # written last
         steps.close_run_dir(tmp, final)
     except BaseException:
         steps.discard_run_dir(tmp)

@@ -188,11 +188,11 @@ def write_report(run_dir, result, state, splits, title=None):
         lines += [result.preflight.to_markdown(), ""]
     if result.lr_test is not None:
         lines += _lr_section(result.lr_test)
-    lines += _findings_section(state["stages"])
+    lines += _findings_section(state.stages)
     lines += _metrics_section(result.metrics)
     lines += _baselines_section(result.metrics, result.baselines)
     lines += ["## Figures", ""]
-    for key, path in state["figures"].items():
+    for key, path in state.figures.items():
         name = os.path.basename(path)
         lines += [f"![{key}]({name})", "", _CAPTIONS.get(key, ""), ""]
     lines += [

@@ -216,11 +216,11 @@ def write_html(run_dir, result, state, title=None):
         f"{_e(result._size_line())}</p>",
         _verdict(result),
         "<h2>Findings</h2>",
-        _findings(state["stages"]),
+        _findings(state.stages),
         "<h2>Test metrics (the held-out split, evaluated once)</h2>",
         _metrics(result.metrics, result.baselines),
         "<h2>Figures</h2>",
-        _figures(state["figures"]),
+        _figures(state.figures),
     ]
     if result.search is not None:
         sections += ["<h2>Random search: every trial</h2>", _trials(result.search)]

@@ -55,6 +55,14 @@ class BabysitResult:
     num_train: int = 0
     ensemble: int = 1
 
+    @classmethod
+    def from_state(cls, state, *, run_dir):
+        """The result of a finished run: every field the run's state has
+        under the same name, and the run folder."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"run_dir", "num_train"}
+        given = {n: getattr(state, n) for n in names if hasattr(state, n)}
+        return cls(**given, run_dir=run_dir, num_train=len(state.splits.x_train))
+
     @property
     def errors(self):
         """The findings of severity "error"."""

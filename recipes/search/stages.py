@@ -27,6 +27,7 @@ from recipes.search._stage_spec import (  # noqa: F401 (part of this module's AP
     top_count,
 )
 from recipes.search.refit import refit_plan
+from recipes.training import train_babysat
 
 SIDE_FILE = "recipes_trial.json"
 # The trial metric that ranks trials tied on the objective (lower wins).
@@ -58,43 +59,6 @@ def best_epoch(history, direction):
         return 0
     arr = np.where(np.isfinite(arr), arr, -np.inf if direction == "max" else np.inf)
     return int(np.argmax(arr) if direction == "max" else np.argmin(arr)) + 1
-
-
-def _penalty(model):
-    losses = model.losses
-    return float(sum(float(keras.ops.convert_to_numpy(v)) for v in losses))
-
-
-class StopOnError(keras.callbacks.Callback):
-    """Stops training at the Babysitter's first error finding.
-
-    A `diverging_loss` whose loss is high only because of the weight
-    penalty (large L2 on wide layers at initialization) is not an error of
-    the run: the penalty (mean of its values at the start and end of the
-    epoch) is taken off before comparing with the finding's threshold.
-    """
-
-    def __init__(self, sitter):
-        super().__init__()
-        self.sitter = sitter
-        self.reason = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start_penalty = _penalty(self.model)
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.reason is not None:
-            return
-        for f in self.sitter.findings:
-            if f.severity != "error":
-                continue
-            if f.check == "diverging_loss" and f.value is not None:
-                penalty = (self._start_penalty + _penalty(self.model)) / 2
-                if f.value - penalty <= f.threshold:
-                    continue
-            self.reason = f
-            self.model.stop_training = True
-            return
 
 
 class StageOracle(keras_tuner.oracles.RandomSearchOracle):
@@ -187,60 +151,47 @@ class StageTuner(keras_tuner.Tuner):
         for x, y, validation_data in folds:
             with self.strategy_scope():
                 model = self.hypermodel.build_for_data(hp, x, y)
-            cbs = copy.deepcopy(list(callbacks))
             sitter = None
             if babysit:
                 from callbacks import Babysitter
 
                 sitter = Babysitter(**TRIAL_BABYSITTER)
-                stopper = StopOnError(sitter)
-                cbs[:0] = [sitter, stopper]
-            if patience is not None:
-                cbs.append(
-                    keras.callbacks.EarlyStopping(
-                        monitor=objective.name,
-                        mode=objective.direction,
-                        patience=patience,
-                    )
-                )
-            if len(folds) == 1:
-                cbs.append(
-                    keras.callbacks.ModelCheckpoint(
-                        self.checkpoint_path(trial.trial_id),
-                        monitor=objective.name,
-                        mode=objective.direction,
-                        save_best_only=True,
-                        save_weights_only=True,
-                    )
-                )
-            history = self.hypermodel.fit(
-                hp,
+            run = train_babysat(
                 model,
                 x,
                 y,
                 validation_data=validation_data,
                 epochs=epochs,
-                callbacks=cbs,
+                batch_size=self.hypermodel.batch_size(hp),
+                babysitter=sitter,
+                stop_on_error=babysit,
+                patience=patience,
+                monitor=objective.name,
+                mode=objective.direction,
+                restore_best=False,
+                checkpoint=(
+                    self.checkpoint_path(trial.trial_id) if len(folds) == 1 else None
+                ),
+                callbacks=copy.deepcopy(list(callbacks)),
                 verbose=verbose,
             )
-            values = history.history.get(objective.name)
+            values = run.history.get(objective.name)
             if values is None:
                 raise keras_tuner.errors.FatalValueError(
                     f"The objective {objective.name!r} is not among the training "
-                    f"logs {sorted(history.history)}. Use one of them as "
+                    f"logs {sorted(run.history)}. Use one of them as "
                     f"`objective`. Received: objective={objective.name!r}"
                 )
             scores.append(best_of(values, objective.direction))
             bests.append(best_epoch(values, objective.direction))
-            losses = history.history.get("val_loss")
+            losses = run.history.get("val_loss")
             if losses and bests[-1]:
                 tie_losses.append(float(losses[bests[-1] - 1]))
             epochs_run += len(values)
-            if sitter is not None:
-                found.extend(sitter.findings)
-                if stopper.reason is not None:
-                    stopped = stopper.reason
-                    break  # a dead configuration: skip the remaining folds
+            found.extend(run.findings)
+            if run.stopped_by is not None:
+                stopped = run.stopped_by
+                break  # a dead configuration: skip the remaining folds
         seconds = time.perf_counter() - start
         side = {
             "epochs_run": epochs_run,

@@ -172,23 +172,6 @@ def test_whole_recipe_with_preflight_and_range_test(tmp_path):
     assert stages <= {"preflight", "lr_range_test", "training", "baseline"}
 
 
-def test_epoch_log_aligns_keys_logged_in_some_epochs(tmp_path):
-    from recipes.run._fit_callbacks import EpochLog
-
-    log = EpochLog()
-    log.on_train_begin()
-    log.on_epoch_end(0, {"loss": 1.0})
-    log.on_epoch_end(1, {"loss": 0.5, "grad_rms/dense_0": 2.0})
-    history = log.history()
-    assert history["loss"] == [1.0, 0.5]
-    assert np.isnan(history["grad_rms/dense_0"][0])
-    assert history["grad_rms/dense_0"][1] == 2.0
-    log.write_csv(tmp_path / "h.csv")
-    with open(tmp_path / "h.csv") as f:
-        rows = list(csv.DictReader(f))
-    assert rows[0]["grad_rms/dense_0"] == "" and rows[1]["grad_rms/dense_0"] == "2.0"
-
-
 def test_summary_says_when_the_rate_was_lowered():
     def result(rates):
         return BabysitResult(
