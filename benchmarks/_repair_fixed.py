@@ -69,7 +69,16 @@ fix(
     "x = StandardScaler().fit(x_train).transform(x)",
     standardize=True,
 )
-fix("pixels_255_sigmoid", "x = x / 255.0", pixels="unit")
+# x / 255 alone makes this SGD(0.01) sigmoid net slower (0.12-0.23 against
+# 0.79 on seeds 0-2): the careful fix also drops the sigmoid, as the lecture says
+fix(
+    "pixels_255_sigmoid",
+    "x = StandardScaler().fit(x_train).transform(x); "
+    "Dense(128, activation='relu', kernel_initializer='he_normal')",
+    standardize=True,
+    act="relu",
+    init="he_normal",
+)
 fix(
     "sigmoid_mse_sgd",
     "Dense(64, activation='relu', kernel_initializer='he_normal'); "
@@ -90,17 +99,12 @@ fix(
     from_logits=False,
 )
 fix("shuffled_labels", "join the labels to their rows by key", broken_join=False)
-for name, rate, wait in (
-    ("mnist1d_mlp_overfits", 0.3, 5),
-    ("overfit_small_data", 0.5, 10),
-):
-    fix(
-        name,
-        f"Dropout({rate}) after each hidden layer; "
-        f"EarlyStopping(patience={wait}, restore_best_weights=True)",
-        dropout=rate,
-        patience=wait,
-    )
+# EarlyStopping on val_loss stops before the accuracy peaks here (0.59 against
+# 0.61-0.62 unstopped); dropout alone gains ~0.02-0.04 within the 30 epochs
+fix("mnist1d_mlp_overfits", "Dropout(0.3) after each hidden layer", dropout=0.3)
+# with 100 rows no regularization helps (dropout 0.5 + L2 1e-3 + early stopping:
+# 0.19-0.26, as buggy): the lecture's first remedy, more data, is the fix
+fix("overfit_small_data", "collect more data: 1,000 training rows, not 100", n=1000)
 fix(
     "underfit_linear_circles",
     "two hidden Dense(32, activation='relu') layers",
@@ -119,7 +123,13 @@ fix(
     batch_size=32,
     momentum=0.9,
 )
-fix("exploding_gradients", "kernel_initializer='he_normal'", init="he_normal")
+# He init alone leaves SGD(1e-3) at 0.21-0.38 in 5 epochs; 0.01 is the usual rate
+fix(
+    "exploding_gradients",
+    "kernel_initializer='he_normal'; SGD(0.01)",
+    init="he_normal",
+    lr=0.01,
+)
 fix(
     "nan_in_inputs",
     "x = SimpleImputer(strategy='mean').fit(x_train).transform(x)",

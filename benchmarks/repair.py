@@ -149,6 +149,11 @@ def program_summary(case, rows):
     return out
 
 
+def _cell(text):
+    """`text` fit for one markdown table cell."""
+    return text.replace("\n", "; ").replace("|", "\\|")
+
+
 def _fmt(v, digits=3):
     return "-" if v is None else f"{v:.{digits}f}"
 
@@ -168,7 +173,7 @@ def print_faulty(summaries, use_repair):
             f"{','.join(str(r) for r in s['retrains'] if r is not None) or '-'} | "
             f"{_fmt(s['seconds'], 0)} | "
             f"{sum(map(bool, flags)) if use_repair else '-'}/{len(flags)} | "
-            f"{'; '.join(s['changes'][0]) or '-'} |"
+            f"{_cell('; '.join(s['changes'][0])) or '-'} |"
         )
 
 
