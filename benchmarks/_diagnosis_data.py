@@ -200,12 +200,13 @@ def multi_hot(seed, n=2000, features=20, labels=5):
     return x[:k], x[k:], y[:k], y[k:]
 
 
-def raw_scale_regression(seed, n=2000):
+def raw_scale_regression(seed, n=2000, price=False):
     """A house-price-like table: features on scales 1e0..1e4, target standardized.
 
     Area (m^2, ~100), year built (~1990), price per m^2 in a region (~3,000),
     distance to centre in metres (~5,000), rooms (~4); the target depends on
-    all of them nonlinearly.
+    all of them nonlinearly. `price=True`: the target in currency units
+    instead (mean 350,000, std 120,000), as a sales table holds it.
     """
     rng = np.random.default_rng(seed)
     area = rng.normal(110, 35, n).clip(25)
@@ -217,5 +218,7 @@ def raw_scale_regression(seed, n=2000):
     y += rng.normal(0, 0.3, n)
     x = np.stack([area, year, ppm, dist, rooms], 1).astype("float32")
     y = ((y - y.mean()) / y.std()).astype("float32")
+    if price:
+        y = (350_000 + 120_000 * y).astype("float32")
     k = int(n * 0.8)
     return x[:k], x[k:], y[:k], y[k:]

@@ -22,15 +22,31 @@ def _sparse(model, opt, metrics=("accuracy",)):
     return model
 
 
+def _mnist1d_mlp(seed, n_train, widths, reg, **fit):
+    """An Adam MLP on MNIST-1D; `reg`: dropout, l2 and early-stopping patience
+    (None: no EarlyStopping; else one keeping the best weights)."""
+    xt, xv, yt, yv = data.mnist1d(seed, n_train=n_train)
+    model = dense_net(40, widths, 10, dropout=reg["dropout"], l2=reg["l2"])
+    stop = []
+    if reg["patience"] is not None:
+        stop.append(
+            keras.callbacks.EarlyStopping(
+                patience=reg["patience"], restore_best_weights=True
+            )
+        )
+    model = _sparse(model, "adam")
+    return run_spec(model, xt, yt, validation_data=(xv, yv), callbacks=stop, **fit)
+
+
 @case(
     F,
     "SGD lr=1.0 on unscaled digits (0..16): the loss blows up, then the ReLUs die",
     expected=("diverging_loss", "dead_units", "nan_loss"),
     fix_words=LR_DOWN,
 )
-def faulty_lr_far_too_high_sgd(seed):
+def faulty_lr_far_too_high_sgd(seed, lr=1.0):
     xt, xv, yt, yv = data.digits(seed, scale="raw")
-    model = _sparse(dense_net(64, [256, 256], 10), keras.optimizers.SGD(1.0))
+    model = _sparse(dense_net(64, [256, 256], 10), keras.optimizers.SGD(lr))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=5)
 
 
@@ -40,10 +56,10 @@ def faulty_lr_far_too_high_sgd(seed):
     expected=("nan_loss", "diverging_loss", "exploding_gradients"),
     fix_words=LR_DOWN,
 )
-def faulty_lr_too_high_regression_nan(seed):
+def faulty_lr_too_high_regression_nan(seed, lr=0.5):
     xt, xv, yt, yv = data.friedman1(seed)
     model = dense_net(10, [64, 64], 1, out_act=None)
-    model.compile(keras.optimizers.SGD(0.5), "mse", metrics=["mae"])
+    model.compile(keras.optimizers.SGD(lr), "mse", metrics=["mae"])
     return run_spec(
         model, xt, yt, validation_data=(xv, yv), epochs=8, task="regression"
     )
@@ -55,9 +71,9 @@ def faulty_lr_too_high_regression_nan(seed):
     expected=("dead_units", "diverging_loss", "oscillating_loss"),
     fix_words=LR_DOWN,
 )
-def faulty_adam_lr_too_high_dead_relu(seed):
+def faulty_adam_lr_too_high_dead_relu(seed, lr=0.1):
     xt, xv, yt, yv = data.digits(seed)
-    model = _sparse(dense_net(64, [256, 256, 256], 10), keras.optimizers.Adam(0.1))
+    model = _sparse(dense_net(64, [256, 256, 256], 10), keras.optimizers.Adam(lr))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=6)
 
 
@@ -67,9 +83,9 @@ def faulty_adam_lr_too_high_dead_relu(seed):
     expected=("stalled_loss", "update_ratio", "underfitting"),
     fix_words=LR_UP,
 )
-def faulty_lr_far_too_low(seed):
+def faulty_lr_far_too_low(seed, lr=1e-5):
     xt, xv, yt, yv = data.digits(seed)
-    model = _sparse(dense_net(64, [256, 256], 10), keras.optimizers.SGD(1e-5))
+    model = _sparse(dense_net(64, [256, 256], 10), keras.optimizers.SGD(lr))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=8)
 
 
@@ -79,9 +95,9 @@ def faulty_lr_far_too_low(seed):
     expected=("dead_units",),
     fix_words=("bias|initializ",),
 )
-def faulty_relu_negative_bias(seed):
+def faulty_relu_negative_bias(seed, bias=-5.0):
     xt, xv, yt, yv = data.digits(seed)
-    init = keras.initializers.Constant(-5.0)
+    init = keras.initializers.Constant(bias)
     model = _sparse(
         dense_net(64, [256, 256], 10, init="he_normal", bias_init=init),
         keras.optimizers.Adam(1e-3),
@@ -95,8 +111,10 @@ def faulty_relu_negative_bias(seed):
     expected=("unnormalized_input", "nan_loss", "diverging_loss"),
     fix_words=("normaliz|standardiz|scal",),
 )
-def faulty_unnormalized_regression_sgd(seed):
+def faulty_unnormalized_regression_sgd(seed, standardize=False):
     xt, xv, yt, yv = data.raw_scale_regression(seed)
+    if standardize:
+        xt, xv = data.standardize(xt, xv)
     model = dense_net(5, [64, 64], 1, out_act=None)
     model.compile(keras.optimizers.SGD(1e-3), "mse", metrics=["mae"])
     return run_spec(
@@ -110,8 +128,9 @@ def faulty_unnormalized_regression_sgd(seed):
     expected=("unnormalized_input", "oscillating_loss", "diverging_loss", "dead_units"),
     fix_words=("normaliz|standardiz|scal",),
 )
-def faulty_unnormalized_breast_cancer(seed):
-    xt, xv, yt, yv = data.tabular_raw("breast_cancer", seed)
+def faulty_unnormalized_breast_cancer(seed, standardize=False):
+    load = data.tabular if standardize else data.tabular_raw
+    xt, xv, yt, yv = load("breast_cancer", seed)
     model = dense_net(30, [32, 32], 2)
     model = _sparse(model, keras.optimizers.SGD(1e-3, momentum=0.9))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=15)
@@ -123,10 +142,14 @@ def faulty_unnormalized_breast_cancer(seed):
     expected=("unnormalized_input", "saturated_units", "vanishing_gradients"),
     fix_words=("255|scal|normaliz",),
 )
-def faulty_pixels_255_sigmoid(seed):
-    xt, xv, yt, yv = data.digits_images(seed, pixels="255")
+def faulty_pixels_255_sigmoid(
+    seed, pixels="255", standardize=False, act="sigmoid", init="glorot_uniform"
+):
+    xt, xv, yt, yv = data.digits_images(seed, pixels=pixels)
     xt, xv = xt.reshape(len(xt), -1), xv.reshape(len(xv), -1)
-    model = dense_net(64, [128, 128], 10, act="sigmoid")
+    if standardize:
+        xt, xv = data.standardize(xt, xv)
+    model = dense_net(64, [128, 128], 10, act=act, init=init)
     model = _sparse(model, keras.optimizers.SGD(0.01))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10)
 
@@ -137,11 +160,11 @@ def faulty_pixels_255_sigmoid(seed):
     expected=("vanishing_gradients", "saturated_units", "stalled_loss"),
     fix_words=("relu|cross-entropy|crossentropy",),
 )
-def faulty_sigmoid_mse_sgd(seed):
+def faulty_sigmoid_mse_sgd(seed, act="sigmoid", init="glorot_uniform", loss="mse"):
     xt, xv, yt, yv = data.digits(seed)
     yt, yv = keras.utils.to_categorical(yt, 10), keras.utils.to_categorical(yv, 10)
-    model = dense_net(64, [64] * 5, 10, act="sigmoid")
-    model.compile(keras.optimizers.SGD(0.01), "mse", metrics=["accuracy"])
+    model = dense_net(64, [64] * 5, 10, act=act, init=init)
+    model.compile(keras.optimizers.SGD(0.01), loss, metrics=["accuracy"])
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10)
 
 
@@ -151,9 +174,9 @@ def faulty_sigmoid_mse_sgd(seed):
     expected=("saturated_units", "activation_std", "vanishing_gradients"),
     fix_words=("initializ|glorot|xavier",),
 )
-def faulty_tanh_large_init(seed):
+def faulty_tanh_large_init(seed, init=None):
     xt, xv, yt, yv = data.digits(seed)
-    init = keras.initializers.RandomNormal(stddev=1.0)
+    init = init or keras.initializers.RandomNormal(stddev=1.0)
     model = dense_net(64, [100] * 10, 10, act="tanh", init=init)
     model = _sparse(model, keras.optimizers.SGD(0.01))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=6)
@@ -165,9 +188,10 @@ def faulty_tanh_large_init(seed):
     expected=("activation_std", "vanishing_gradients", "stalled_loss"),
     fix_words=("he|initializ",),
 )
-def faulty_relu30_xavier(seed):
+def faulty_relu30_xavier(seed, init="glorot_uniform", lr=0.01):
     xt, xv, yt, yv = data.digits(seed)
-    model = _sparse(dense_net(64, [64] * 30, 10), keras.optimizers.SGD(0.01))
+    model = dense_net(64, [64] * 30, 10, init=init)
+    model = _sparse(model, keras.optimizers.SGD(lr))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=6)
 
 
@@ -177,10 +201,10 @@ def faulty_relu30_xavier(seed):
     expected=("output_activation", "initial_loss"),
     fix_words=("softmax",),
 )
-def faulty_relu_head_cce(seed):
+def faulty_relu_head_cce(seed, out_act="relu"):
     xt, xv, yt, yv = data.digits(seed)
     yt, yv = keras.utils.to_categorical(yt, 10), keras.utils.to_categorical(yv, 10)
-    model = dense_net(64, [128], 10, out_act="relu")
+    model = dense_net(64, [128], 10, out_act=out_act)
     model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10)
 
@@ -191,9 +215,9 @@ def faulty_relu_head_cce(seed):
     expected=("output_activation", "initial_loss"),
     fix_words=("softmax|from_logits",),
 )
-def faulty_linear_head_no_from_logits(seed):
+def faulty_linear_head_no_from_logits(seed, out_act=None):
     xt, xv, yt, yv = data.mnist1d(seed)
-    model = _sparse(dense_net(40, [128, 128], 10, out_act=None), "adam")
+    model = _sparse(dense_net(40, [128, 128], 10, out_act=out_act), "adam")
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10, batch_size=64)
 
 
@@ -203,10 +227,10 @@ def faulty_linear_head_no_from_logits(seed):
     expected=("output_activation",),
     fix_words=("sigmoid",),
 )
-def faulty_softmax_one_unit_mse(seed):
+def faulty_softmax_one_unit_mse(seed, out_act="softmax", loss="mse"):
     xt, xv, yt, yv = data.tabular("breast_cancer", seed)
-    model = dense_net(30, [16], 1, out_act="softmax")
-    model.compile("adam", "mse", metrics=["accuracy"])
+    model = dense_net(30, [16], 1, out_act=out_act)
+    model.compile("adam", loss, metrics=["accuracy"])
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10, task="binary")
 
 
@@ -216,9 +240,9 @@ def faulty_softmax_one_unit_mse(seed):
     expected=("output_activation",),
     fix_words=("sigmoid",),
 )
-def faulty_softmax_one_unit_bce(seed):
+def faulty_softmax_one_unit_bce(seed, out_act="softmax"):
     xt, xv, yt, yv = data.moons(seed)
-    model = dense_net(2, [32, 32], 1, out_act="softmax")
+    model = dense_net(2, [32, 32], 1, out_act=out_act)
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10, task="binary")
 
@@ -229,12 +253,12 @@ def faulty_softmax_one_unit_bce(seed):
     expected=("output_activation",),
     fix_words=("sigmoid",),
 )
-def faulty_multi_hot_softmax(seed):
+def faulty_multi_hot_softmax(seed, out_act="softmax", loss="categorical_crossentropy"):
     xt, xv, yt, yv = data.multi_hot(seed)
-    model = dense_net(20, [64, 64], 5, out_act="softmax")
+    model = dense_net(20, [64, 64], 5, out_act=out_act)
     model.compile(
         "adam",
-        "categorical_crossentropy",
+        loss,
         metrics=[keras.metrics.BinaryAccuracy(name="accuracy")],
     )
     return run_spec(
@@ -248,12 +272,11 @@ def faulty_multi_hot_softmax(seed):
     expected=("label_range",),
     fix_words=("0|label",),
 )
-def faulty_labels_one_based(seed):
+def faulty_labels_one_based(seed, first_label=1):
     xt, xv, yt, yv = data.tabular("wine", seed)
     model = _sparse(dense_net(13, [32, 32], 3), "adam")
-    return run_spec(
-        model, xt, yt + 1, validation_data=(xv, yv + 1), epochs=20, batch_size=16
-    )
+    yt, yv = yt + first_label, yv + first_label
+    return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=20, batch_size=16)
 
 
 @case(
@@ -262,12 +285,12 @@ def faulty_labels_one_based(seed):
     expected=("output_activation", "stalled_loss", "initial_loss"),
     fix_words=("from_logits|softmax",),
 )
-def faulty_double_softmax(seed):
+def faulty_double_softmax(seed, from_logits=True):
     xt, xv, yt, yv = data.mnist1d(seed)
     model = dense_net(40, [128, 128], 10)
     model.compile(
         keras.optimizers.SGD(0.05),
-        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
         metrics=["accuracy"],
     )
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10, batch_size=64)
@@ -284,10 +307,11 @@ def faulty_double_softmax(seed):
     ),
     fix_words=("label",),
 )
-def faulty_shuffled_labels(seed):
+def faulty_shuffled_labels(seed, broken_join=True):
     xt, xv, yt, yv = data.digits(seed)
-    rng = np.random.default_rng(seed)
-    yt, yv = rng.permutation(yt), rng.permutation(yv)
+    if broken_join:
+        rng = np.random.default_rng(seed)
+        yt, yv = rng.permutation(yt), rng.permutation(yv)
     model = _sparse(dense_net(64, [128, 128], 10), "adam")
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=15)
 
@@ -299,18 +323,9 @@ def faulty_shuffled_labels(seed):
     expected=("overfitting",),
     fix_words=("regulariz|dropout|data|early",),
 )
-def faulty_mnist1d_mlp_overfits(seed):
-    xt, xv, yt, yv = data.mnist1d(seed)
-    model = keras.Sequential(
-        [
-            keras.Input((40,)),
-            L.Dense(256, activation="relu"),
-            L.Dense(256, activation="relu"),
-            L.Dense(10, activation="softmax"),
-        ]
-    )
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=30, batch_size=128)
+def faulty_mnist1d_mlp_overfits(seed, dropout=0.0, l2=None, patience=None):
+    reg = dict(dropout=dropout, l2=l2, patience=patience)
+    return _mnist1d_mlp(seed, 4000, [256, 256], reg, epochs=30, batch_size=128)
 
 
 @case(
@@ -319,10 +334,9 @@ def faulty_mnist1d_mlp_overfits(seed):
     expected=("overfitting",),
     fix_words=("regulariz|dropout|data|early",),
 )
-def faulty_overfit_small_data(seed):
-    xt, xv, yt, yv = data.mnist1d(seed, n_train=100)
-    model = _sparse(dense_net(40, [1024, 1024], 10), "adam")
-    return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=40, batch_size=16)
+def faulty_overfit_small_data(seed, dropout=0.0, l2=None, patience=None, n=100):
+    reg = dict(dropout=dropout, l2=l2, patience=patience)
+    return _mnist1d_mlp(seed, n, [1024, 1024], reg, epochs=40, batch_size=16)
 
 
 @case(
@@ -331,9 +345,9 @@ def faulty_overfit_small_data(seed):
     expected=("underfitting", "stalled_loss"),
     fix_words=("capacity|larger|bigger|layer|deeper|wider|nonlinear",),
 )
-def faulty_underfit_linear_circles(seed):
+def faulty_underfit_linear_circles(seed, hidden=()):
     xt, xv, yt, yv = data.circles(seed)
-    model = keras.Sequential([keras.Input((2,)), L.Dense(2, activation="softmax")])
+    model = dense_net(2, hidden, 2)
     model = _sparse(model, keras.optimizers.Adam(1e-2))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=20)
 
@@ -344,9 +358,9 @@ def faulty_underfit_linear_circles(seed):
     expected=("regularization_loss", "underfitting"),
     fix_words=("regulariz|l2|weight decay",),
 )
-def faulty_l2_far_too_strong(seed):
+def faulty_l2_far_too_strong(seed, l2=0.1):
     xt, xv, yt, yv = data.mnist1d(seed)
-    model = _sparse(dense_net(40, [256, 256], 10, l2=0.1), "adam")
+    model = _sparse(dense_net(40, [256, 256], 10, l2=l2), "adam")
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=15, batch_size=128)
 
 
@@ -356,9 +370,9 @@ def faulty_l2_far_too_strong(seed):
     expected=("underfitting", "stalled_loss"),
     fix_words=("dropout",),
 )
-def faulty_dropout_0_9(seed):
+def faulty_dropout_0_9(seed, dropout=0.9):
     xt, xv, yt, yv = data.mnist1d(seed)
-    model = _sparse(dense_net(40, [128, 128, 128], 10, dropout=0.9), "adam")
+    model = _sparse(dense_net(40, [128, 128, 128], 10, dropout=dropout), "adam")
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=15, batch_size=128)
 
 
@@ -368,10 +382,12 @@ def faulty_dropout_0_9(seed):
     expected=("class_imbalance", "label_range", "overfitting"),
     fix_words=("shuffl",),
 )
-def faulty_validation_split_sorted(seed):
+def faulty_validation_split_sorted(seed, shuffle=False):
     xt, xv, yt, yv = data.digits(seed)
     x, y = np.concatenate([xt, xv]), np.concatenate([yt, yv])
     order = np.argsort(y, kind="stable")
+    if shuffle:  # as the fix: shuffle the rows before fit takes the last 20 %
+        order = np.random.default_rng(seed).permutation(len(y))
     model = _sparse(dense_net(64, [128, 64], 10), "adam")
     return run_spec(model, x[order], y[order], validation_split=0.2, epochs=10)
 
@@ -384,12 +400,17 @@ def faulty_validation_split_sorted(seed):
     expected=("oscillating_loss", "diverging_loss", "nan_loss", "dead_units"),
     fix_words=("batch|momentum|learning rate",),
 )
-def faulty_batch1_momentum_099(seed):
+def faulty_batch1_momentum_099(seed, batch_size=1, momentum=0.99):
     xt, xv, yt, yv = data.digits(seed)
     model = dense_net(64, [64, 64], 10)
-    model = _sparse(model, keras.optimizers.SGD(0.01, momentum=0.99))
+    model = _sparse(model, keras.optimizers.SGD(0.01, momentum=momentum))
     return run_spec(
-        model, xt[:400], yt[:400], validation_data=(xv, yv), epochs=5, batch_size=1
+        model,
+        xt[:400],
+        yt[:400],
+        validation_data=(xv, yv),
+        epochs=5,
+        batch_size=batch_size,
     )
 
 
@@ -399,11 +420,11 @@ def faulty_batch1_momentum_099(seed):
     expected=("exploding_gradients", "nan_loss", "diverging_loss", "activation_std"),
     fix_words=("initializ|clip|he",),
 )
-def faulty_exploding_gradients(seed):
+def faulty_exploding_gradients(seed, init=None, lr=1e-3):
     xt, xv, yt, yv = data.digits(seed)
-    init = keras.initializers.RandomNormal(stddev=0.5)
+    init = init or keras.initializers.RandomNormal(stddev=0.5)
     model = dense_net(64, [64] * 12, 10, init=init)
-    model = _sparse(model, keras.optimizers.SGD(1e-3))
+    model = _sparse(model, keras.optimizers.SGD(lr))
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=5)
 
 
@@ -413,11 +434,13 @@ def faulty_exploding_gradients(seed):
     expected=("data_nan", "nan_loss"),
     fix_words=("nan|missing|impute",),
 )
-def faulty_nan_in_inputs(seed):
+def faulty_nan_in_inputs(seed, impute=False):
     xt, xv, yt, yv = data.tabular("wine", seed)
     rng = np.random.default_rng(seed)
     xt = xt.copy()
     xt[rng.random(xt.shape) < 0.02] = np.nan
+    if impute:  # the training column means (~0: the columns are standardized)
+        xt = np.where(np.isnan(xt), np.nanmean(xt, 0), xt).astype("float32")
     model = _sparse(dense_net(13, [32, 32], 3), "adam")
     return run_spec(model, xt, yt, validation_data=(xv, yv), epochs=10, batch_size=16)
 
@@ -428,14 +451,14 @@ def faulty_nan_in_inputs(seed):
     expected=("batchnorm_statistics", "overfitting"),
     fix_words=("momentum",),
 )
-def faulty_batchnorm_lagging(seed):
+def faulty_batchnorm_lagging(seed, momentum=0.999):
     xt, xv, yt, yv = data.digits_images(seed, pixels="255")
     xt, yt = xt[:300], yt[:300]
     inp = keras.Input((8, 8, 1))
-    x = L.BatchNormalization(momentum=0.999)(inp)  # "normalizes the input for me"
+    x = L.BatchNormalization(momentum=momentum)(inp)  # "normalizes the input"
     for filters in (32, 64):
         x = L.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = L.BatchNormalization(momentum=0.999)(x)
+        x = L.BatchNormalization(momentum=momentum)(x)
         x = L.Activation("relu")(x)
     x = L.GlobalAveragePooling2D()(x)
     model = keras.Model(inp, L.Dense(10, activation="softmax")(x))
@@ -449,14 +472,14 @@ def faulty_batchnorm_lagging(seed):
     expected=("batchnorm_statistics", "overfitting"),
     fix_words=("momentum",),
 )
-def faulty_batchnorm_default_momentum_few_steps(seed):
+def faulty_batchnorm_default_momentum_few_steps(seed, momentum=0.99):
     xt, xv, yt, yv = data.digits_images(seed)
     xt, yt = xt[:300], yt[:300]
     inp = keras.Input((8, 8, 1))
     x = inp
     for filters in (32, 64):
         x = L.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = L.BatchNormalization()(x)
+        x = L.BatchNormalization(momentum=momentum)(x)
         x = L.Activation("relu")(x)
     x = L.GlobalAveragePooling2D()(x)
     model = keras.Model(inp, L.Dense(10, activation="softmax")(x))

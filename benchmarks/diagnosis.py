@@ -2,8 +2,9 @@
 
 The suite: healthy programs (`_diagnosis_healthy.py`; they train well, so any
 warning or error on them is a false alarm) and faulty programs
-(`_diagnosis_faulty.py`; each a real bug, labeled with the acceptable
-root-cause check names and keywords of the right fix). Each is written as a
+(`_diagnosis_faulty.py`, `_diagnosis_faulty_kinds.py`; each a real bug,
+labeled with the acceptable root-cause check names and keywords of the right
+fix). Each is written as a
 Keras user writes it, with its own optimizer, loss, input pipeline (arrays,
 tf.data, PyDataset) and callbacks.
 
@@ -41,6 +42,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _diagnosis_faulty  # noqa: E402, F401  (importing registers the cases)
+import _diagnosis_faulty_kinds  # noqa: E402, F401
 import _diagnosis_healthy  # noqa: E402, F401
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
