@@ -240,9 +240,20 @@ def save_row(path, key, row):
 
 
 def parse_seeds(text):
-    if "," in text:
-        return [int(s) for s in text.split(",") if s.strip()]
-    return list(range(int(text)))
+    """`"3"`: seeds 0, 1, 2; `"0,2"` (or `"4,"`): those seeds."""
+    try:
+        if "," in text:
+            seeds = [int(s) for s in text.split(",") if s.strip()]
+        else:
+            seeds = list(range(int(text)))
+    except ValueError:
+        seeds = []
+    if not seeds:
+        raise SystemExit(
+            "repair.py: error: --seeds takes a count (3: seeds 0-2) or a list "
+            f"(0,2 or 4,). Received: --seeds {text}"
+        )
+    return seeds
 
 
 def _commit():
