@@ -4,7 +4,10 @@ A failing run shows many symptoms at once: a learning rate that is too high
 makes the loss diverge, kills ReLUs and makes the updates huge; a wrong output
 activation stalls the loss and spoils the initial loss. `diagnose` ranks the
 warnings and errors by how far upstream their check sits and names the most
-upstream one as the cause, with the findings it explains as evidence.
+upstream one as the cause, with the findings it explains as evidence. A data
+cause (NaN inputs, labels the loss cannot take, unscaled inputs) sits above
+every consequence it produces: found by the pre-flight checks, it is the
+verdict over the dead units, the divergence or the stall it causes.
 
 Example:
 
@@ -70,6 +73,7 @@ _FAILING = {
     "initial_loss",
 }
 _LATENT = (
+    "label_range",
     "output_activation",
     "unnormalized_input",
     "initial_loss",
@@ -81,6 +85,22 @@ _LEARNING_RATE_HIGH = {
     "diverging_loss",
     "exploding_gradients",
     "oscillating_loss",
+}
+# Causes in the data, and the symptoms each makes before the first update
+# (where no learning rate can have made them): unscaled inputs blow up the
+# first layer's pre-activations (huge logits, dead or saturated units, a
+# collapsing or exploding spread); labels out of scale make the initial loss.
+_DATA = {
+    "data_nan": {"initial_loss"},
+    "label_range": {"initial_loss"},
+    "unnormalized_input": {
+        "initial_loss",
+        "dead_units",
+        "saturated_units",
+        "activation_std",
+        "vanishing_gradients",
+        "exploding_gradients",
+    },
 }
 _LOWER_RATE = (
     "Lower the learning rate 10x (and, if the loss still jumps, add gradient "
@@ -164,10 +184,17 @@ def diagnose(findings):
     """Ranks findings into one root cause with one fix.
 
     Only warnings and errors count, except that an info finding of a latent
-    cause (`unnormalized_input`, a moderately high `initial_loss`, mild
+    cause (`unnormalized_input`, targets far from unit scale in
+    `label_range`, a moderately high `initial_loss`, mild
     `vanishing_gradients`, `saturated_units` on a run that still learned)
     becomes the cause when the run is failing in a way it explains (a stalled
-    or diverging loss, underfitting, a failed pre-flight training check).
+    or diverging loss, underfitting, dead units, a failed pre-flight training
+    check). A data cause found at warning or error outranks every consequence
+    it produces; at info it also outranks a learning rate too high (a
+    diverging or NaN loss) when the network was already broken at
+    initialization in a way the data explains (a far too high initial loss,
+    dead or saturated units before the first update), since no learning rate
+    acts before the first update.
 
     Args:
         findings: An iterable of `Finding`s (from the pre-flight checks, the
@@ -195,13 +222,12 @@ def diagnose(findings):
     bad = sorted((f for f in findings if f.severity != "info"), key=_order)
     if not bad:
         return None
-    failing = any(f.check in _FAILING for f in bad)
-    latent = [f for f in findings if f.severity == "info" and f.check in _LATENT]
-    latent = sorted(latent, key=_order)
     lead = _collapse_over_dead(bad)
-    direct = lead.check in _LEARNING_RATE_HIGH and lead.severity == "error"
-    if failing and latent and not direct and _rank(latent[0]) < _rank(lead):
-        lead = latent[0]
+    latent = [f for f in findings if f.severity == "info" and f.check in _LATENT]
+    for cause in sorted(latent, key=_order):
+        if _rank(cause) < _rank(lead) and _explains(cause, lead, bad):
+            lead = cause
+            break
     evidence = [lead] + [f for f in bad if f is not lead and _rank(f) >= _rank(lead)]
     return Diagnosis(
         cause=lead.check,
@@ -209,6 +235,24 @@ def diagnose(findings):
         suggestion=_suggestion(lead, bad),
         evidence=tuple(evidence),
     )
+
+
+def _explains(cause, lead, bad):
+    """Whether an info finding of a latent cause explains a failing run.
+
+    A learning rate too high (divergence, NaN, as an error) explains the run
+    by itself, unless a data cause also broke the network before its first
+    update: a symptom at initialization that the data cause makes and no
+    learning rate can. Otherwise a failing run (a stall, divergence,
+    underfitting, dead units, a failed pre-flight training check) is the
+    latent cause's doing; a data cause explains the learning-rate symptoms
+    (oscillation, exploding gradients) too.
+    """
+    at_init = _DATA.get(cause.check, ())
+    if lead.check in _LEARNING_RATE_HIGH and lead.severity == "error":
+        return any(f.epoch is None and f.check in at_init for f in bad)
+    failing = _FAILING | (_LEARNING_RATE_HIGH if cause.check in _DATA else set())
+    return any(f.check in failing for f in bad)
 
 
 def _collapse_over_dead(bad):

@@ -208,11 +208,13 @@ def head_findings(model, y=None, loss_name=None):
 
 
 def is_multi_hot(y):
-    """Whether `y` is 0/1 rows with several 1s in some row (multi-label)."""
+    """Whether `y` is multi-label targets: rows in [0, 1] of at least two
+    columns, some row with two or more values above 0.5 (0/1 multi-hot, or
+    multi-hot with label smoothing; a row of probabilities never has two)."""
     y = np.asarray(y, dtype="float64")
-    if y.ndim != 2 or y.shape[1] < 2 or not np.isin(y, (0.0, 1.0)).all():
+    if y.ndim != 2 or y.shape[1] < 2 or y.min() < 0 or y.max() > 1:
         return False
-    return bool((y.sum(1) > 1).any())
+    return bool(((y > 0.5).sum(1) > 1).any())
 
 
 def _problem(kind, logits, act, units, y):
@@ -225,15 +227,17 @@ def _problem(kind, logits, act, units, y):
             "Use Dense(1, activation='sigmoid') with binary_crossentropy for two "
             "classes (or a linear Dense(1) for regression).",
         )
+    if act == "softmax" and y is not None and is_multi_hot(y):
+        # whatever the loss (cross-entropy, MSE, ...): softmax outputs sum to
+        # 1, so no row can score two labels high
+        return (
+            "some targets have several 1s (multi-hot labels), but softmax "
+            "makes the labels compete for one probability (its outputs sum to 1)",
+            "error",
+            "For multi-label targets use Dense(num_labels, activation='sigmoid') "
+            "with binary_crossentropy (sigmoid + binary_crossentropy).",
+        )
     if kind in ("sparse", "one_hot"):
-        if y is not None and kind == "one_hot" and is_multi_hot(y):
-            return (
-                "some targets have several 1s (multi-hot labels), but softmax "
-                "makes the classes compete for one probability",
-                "error",
-                "For multi-label targets use Dense(num_labels, activation="
-                "'sigmoid') with binary_crossentropy.",
-            )
         if units == 1:
             return (
                 "a single output unit with a categorical loss (always one class)",
@@ -257,10 +261,13 @@ def _problem(kind, logits, act, units, y):
                 "Pass from_logits=False to the loss (or remove the softmax).",
             )
         if act == "sigmoid":
+            many = y is not None and is_multi_hot(y)
             return (
                 "sigmoid outputs into a categorical loss",
                 "warning",
-                f"Use {_SOFTMAX} for one class per example.",
+                "Use binary_crossentropy for multi-label targets."
+                if many
+                else f"Use {_SOFTMAX} for one class per example.",
             )
         return None, None, None
     if kind == "binary":

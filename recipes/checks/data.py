@@ -111,17 +111,34 @@ def _preprocessed(model, x):
         return keras.ops.convert_to_numpy(x), first
 
 
+def _reads_ids(layer):
+    """Whether `layer` looks ids up in a table (an `Embedding`, or a layer
+    built on one): the scale of token ids means nothing."""
+    return any(w.name == "embeddings" for w in layer.weights)
+
+
 def unnormalized_input(ctx):
+    """Inputs far from zero mean and unit scale where the first layer sees them.
+
+    The figure that matters is the inputs' root mean square: with weights
+    initialized to keep variance (He, Glorot), a Dense or convolution sums
+    `w_i * x_i`, so its pre-activations' spread grows with `sqrt(mean(x**2))`
+    over the features, means included. One feature in the thousands among many
+    standardized ones dominates it even when the average mean and std (and
+    their percentiles) look tame.
+    """
     seen, first = _preprocessed(ctx.model, ctx.x_sample)
-    if seen is None:
+    if seen is None or _reads_ids(first):
         return []
     z = _flat(seen).astype("float64")
     z = z[np.isfinite(z).all(1)]
     if not len(z):
         return []
     mean, std = z.mean(0), z.std(0)
+    energy = (z**2).mean(0)  # per feature: mean**2 + std**2
     off = float(np.abs(mean).mean())
     scale = float(np.sqrt(np.mean(std**2)))
+    rms = float(np.sqrt(energy.mean()))
     live = std[std > 1e-6 * max(scale, 1e-12)]
     spread = float(np.percentile(live, 95) / np.percentile(live, 5)) if live.size else 1
     problems = []
@@ -131,18 +148,29 @@ def unnormalized_input(ctx):
         problems.append(f"the typical feature std is {scale:.3g} (not ~1)")
     if spread > 100:
         problems.append(f"feature scales differ {spread:.0f}x (5th-95th percentile)")
+    if rms > 4:
+        problems.append(f"their root mean square is {rms:.3g} (not ~1)")
+    top = int(energy.argmax())
+    if rms > 4 and energy.size > 1 and energy[top] > 0.5 * energy.sum():
+        problems.append(
+            f"feature {top} alone (mean {mean[top]:.3g}, std {std[top]:.3g}) "
+            f"makes {energy[top] / energy.sum():.0%} of it"
+        )
     if not problems:
         return []
-    # Count features and the like train fine with Adam: a fact, not a bug,
-    # unless the scale is extreme (raw 0..255 pixels) or training fails
-    # (callbacks.diagnose then names this as the likely cause).
-    extreme = off > 50 or scale > 50 or scale < 1e-3 or spread > 1e4
+    # Count features and the like (raw digits 0..16: RMS 7.8) train fine
+    # with Adam: a fact, not a bug, unless the scale breaks the first layer
+    # (pre-activations 20x what its initializer aims at: raw 0..255 pixels,
+    # RMS 124; one feature in the hundreds among a hundred standardized
+    # ones, RMS 30) or training fails (callbacks.diagnose then names this as
+    # the likely cause).
+    extreme = rms > 20 or scale < 1e-3 or spread > 1e4
     return [
         Finding(
             "unnormalized_input",
             "warning" if extreme else "info",
             layer=first.name,
-            value=max(off, scale, spread if spread > 100 else 0),
+            value=max(off, scale, rms, spread if spread > 100 else 0),
             threshold=4.0,
             message=f"The inputs `{first.name}` sees are far from zero mean and "
             "unit scale: " + "; ".join(problems) + ". Initializers and learning "
@@ -156,7 +184,7 @@ def unnormalized_input(ctx):
 
 def label_range(ctx):
     y, kind, units = ctx.y.astype("float64"), ctx.kind, ctx.units
-    problem, sev = None, "error"
+    problem, sev, value, limit = None, "error", None, None
     if kind == "sparse":
         if not np.array_equal(y, np.round(y)):
             problem = "class ids must be integers"
@@ -188,9 +216,13 @@ def label_range(ctx):
             problem = f"labels run from {y.min():.3g} to {y.max():.3g}, not 0/1"
         fix = "Map the two classes to 0 and 1."
     elif kind == "regression":
+        # the loss and its gradients scale with the targets: RMS 10 is a
+        # fact worth knowing (a latent cause if the run diverges), 100 a bug
         scale = float(np.sqrt(np.mean(y**2)))
-        if scale > 100:
-            problem, sev = f"targets have RMS {scale:.3g}", "warning"
+        if scale > 10:
+            sev = "warning" if scale > 100 else "info"
+            problem = f"targets have RMS {scale:.3g}, not ~1"
+            value, limit = scale, 10.0
         fix = "Standardize the targets (and undo it on the predictions)."
     if problem is None:
         return []
@@ -198,66 +230,12 @@ def label_range(ctx):
         Finding(
             "label_range",
             sev,
+            value=value,
+            threshold=limit,
             message=f"The labels do not fit the loss {ctx.loss_name!r}: {problem}.",
             suggestion=fix,
         )
     ]
-
-
-def class_imbalance(ctx, ratio=5.0):
-    y, kind = ctx.y.reshape(len(ctx.y), -1), ctx.kind
-    if kind not in ("sparse", "one_hot") and (kind, ctx.units) != ("binary", 1):
-        return []
-    ids = (
-        y.argmax(1)
-        if kind == "one_hot"
-        else y[:, 0] > 0.5
-        if kind == "binary"
-        else y[:, 0]
-    )
-    counts = np.bincount(ids.astype(int).clip(0))
-    counts = counts[counts > 0]
-    if len(counts) < 2 or counts.max() / counts.min() <= ratio:
-        return []
-    worst = float(counts.max() / counts.min())
-    return [
-        Finding(
-            "class_imbalance",
-            "info",
-            value=worst,
-            threshold=ratio,
-            message=f"The largest class has {worst:.1f}x the examples of the "
-            f"smallest ({counts.max()} vs {counts.min()}); accuracy will hide "
-            "how the rare classes do.",
-            suggestion="Pass class_weight to fit (sklearn's compute_class_weight), "
-            "resample, and judge with balanced accuracy or per-class recall.",
-        )
-    ]
-
-
-def train_test_overlap(ctx):
-    train = {r.tobytes() for r in _flat(ctx.x).astype("float32")}
-    out = []
-    for name, other in ctx.held_out:
-        rows = _flat(other).astype("float32")
-        same = int(sum(r.tobytes() in train for r in rows))
-        if same:
-            out.append(
-                Finding(
-                    "train_test_overlap",
-                    # tables with repeated rows are like this; a leak only
-                    # when most of the held-out rows are training rows
-                    "warning" if same / len(rows) >= 0.5 else "info",
-                    value=same / len(rows),
-                    threshold=0.0,
-                    message=f"{same} of {len(rows)} rows of the {name} data also "
-                    "occur in the training data, so its score overstates how the "
-                    "model does on new examples.",
-                    suggestion="Deduplicate before splitting (e.g. np.unique on "
-                    "rows), or split by group with sklearn's GroupShuffleSplit.",
-                )
-            )
-    return out
 
 
 def output_activation(ctx):

@@ -13,6 +13,7 @@ from callbacks.heads import loss_kind
 from recipes import _validate
 from recipes.checks import data as data_checks
 from recipes.checks import model as model_checks
+from recipes.checks import rows as row_checks
 from recipes.checks import training as training_checks
 from recipes.checks.model import Context
 
@@ -22,8 +23,8 @@ CHECKS = {
     "output_activation": data_checks.output_activation,
     "constant_features": data_checks.constant_features,
     "unnormalized_input": data_checks.unnormalized_input,
-    "class_imbalance": data_checks.class_imbalance,
-    "train_test_overlap": data_checks.train_test_overlap,
+    "class_imbalance": row_checks.class_imbalance,
+    "train_test_overlap": row_checks.train_test_overlap,
     "initial_loss": data_checks.initial_loss,
     "regularization_loss": model_checks.regularization_loss,
     "overfit_small_subset": training_checks.overfit_small_subset,
