@@ -138,6 +138,20 @@ class TablePreprocessor:
         self.drop_id_like = drop_id_like
         self.findings = []
 
+    @property
+    def fitted(self):
+        """True once `fit` has run."""
+        return hasattr(self, "ignored")
+
+    def copy(self):
+        """A new, unfitted `TablePreprocessor` with the same options."""
+        return TablePreprocessor(
+            categorical=self.categorical,
+            id_column=self.id_column,
+            drop=self.drop,
+            drop_id_like=self.drop_id_like,
+        )
+
     def _finding(self, check, severity, message, suggestion="", value=None):
         from callbacks import Finding
 
