@@ -129,6 +129,17 @@ class TablePreprocessor:
             Defaults to `()`.
         drop_id_like: Drop other ID-like columns (all values distinct strings
             or integers) with an info finding. Defaults to `True`.
+
+    `recipes.babysit(frame, y, table=TablePreprocessor(...))` takes an
+    unfitted one for its options and fits a copy on the training rows.
+
+    Example:
+
+    >>> import pandas as pd
+    >>> from recipes import TablePreprocessor
+    >>> frame = pd.DataFrame({"size": [1.0, 2.0], "color": ["a", "b"]})
+    >>> TablePreprocessor(drop=["size"]).fit(frame).feature_columns
+    ['color']
     """
 
     def __init__(self, *, categorical=(), id_column=None, drop=(), drop_id_like=True):
@@ -142,15 +153,6 @@ class TablePreprocessor:
     def fitted(self):
         """True once `fit` has run."""
         return hasattr(self, "ignored")
-
-    def copy(self):
-        """A new, unfitted `TablePreprocessor` with the same options."""
-        return TablePreprocessor(
-            categorical=self.categorical,
-            id_column=self.id_column,
-            drop=self.drop,
-            drop_id_like=self.drop_id_like,
-        )
 
     def _finding(self, check, severity, message, suggestion="", value=None):
         from callbacks import Finding

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import shutil
@@ -74,7 +75,8 @@ def encode_frame(splits, frame, *, table, target_name):
     def rows(part):
         return frame.iloc[part[:, 0].astype("int64")]
 
-    table = TablePreprocessor() if table is None else table.copy()
+    # A copy: the caller's (unfitted, checked at the door) stays unfitted.
+    table = TablePreprocessor() if table is None else copy.deepcopy(table)
     table.fit(rows(splits.x_train))
     splits.x_train = table.transform(rows(splits.x_train))
     splits.x_val = table.transform(rows(splits.x_val))
