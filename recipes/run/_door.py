@@ -17,6 +17,7 @@ import inspect
 
 from recipes.run._state import RunOptions
 
+_TABLE = "pass the DataFrame's options in `table=`"
 # removed keyword -> (what to do instead, a one-line example)
 REMOVED = {
     "model_kwargs": (
@@ -29,17 +30,11 @@ REMOVED = {
         "tune=recipes.tune(x_train, y_train, max_trials=20)",
     ),
     "categorical": (
-        "pass the DataFrame's options in `table=`",
-        "table=TablePreprocessor(categorical=['zip_code'])",
+        _TABLE,
+        "table=recipes.TablePreprocessor(categorical=['zip_code'])",
     ),
-    "id_column": (
-        "pass the DataFrame's options in `table=`",
-        "table=TablePreprocessor(id_column='customer_id')",
-    ),
-    "drop": (
-        "pass the DataFrame's options in `table=`",
-        "table=TablePreprocessor(drop=['notes'])",
-    ),
+    "id_column": (_TABLE, "table=recipes.TablePreprocessor(id_column='customer_id')"),
+    "drop": (_TABLE, "table=recipes.TablePreprocessor(drop=['notes'])"),
     "tensorboard": (
         "pass Keras' and the Babysitter's TensorBoard callbacks in `callbacks=`, "
         "and the Babysitter they read in `babysitter=`",
@@ -134,7 +129,8 @@ def _check_model(model, tune, task):
                 "`tune` searches (or trains the best values of) a builder, so it "
                 "cannot be combined with a built `model`; pass a "
                 "RecipeHyperModel as `model` to search it. "
-                "Received: tune=True and a keras.Model as model"
+                f"Received: tune={'True' if tune is True else 'a TuneResult'} "
+                "and a keras.Model as model"
             )
         return
     from recipes.search.hypermodel import RecipeHyperModel
@@ -195,7 +191,8 @@ def _check_tune_result(result, task):
             "A worker's TuneResult holds no results: pass the chief's. "
             "Received: tune=TuneResult(role='worker')"
         )
-    result.best_hyperparameters  # raises when no trial finished  # noqa: B018
+    # A ValueError when no trial finished: there is nothing to train.
+    result.best_hyperparameters  # noqa: B018
     if task != "auto" and task != result.task:
         raise ValueError(
             f"The search given was a {result.task} search, so it cannot train a "
@@ -282,10 +279,10 @@ def check_against_data(splits, options):
                 f"{shape}{' (the encoded table)' if splits.table else ''}. Pass a "
                 f"model for this data. Received: model with input shape {expected}"
             )
-    hypermodel = tune.hypermodel if not isinstance(tune, bool) else model
-    if hypermodel is None or isinstance(hypermodel, keras.Model):
+    if tune is False:
         return
-    given = getattr(hypermodel, "input_shape", None)
+    hypermodel = model if tune is True else tune.hypermodel  # None: the recipe's
+    given = None if hypermodel is None else hypermodel.input_shape
     if given is not None and tuple(given) != shape:
         raise ValueError(
             f"The {'search' if tune is not True else 'hypermodel'} was made for "

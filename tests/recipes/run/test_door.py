@@ -62,9 +62,9 @@ def _compiled(width=4):
     [
         ("model_kwargs", {"hidden_units": (8,)}, "model=functools.partial("),
         ("tune_kwargs", {"stages": []}, "tune=recipes.tune("),
-        ("categorical", ["a"], "table=TablePreprocessor(categorical="),
-        ("id_column", "id", "table=TablePreprocessor(id_column="),
-        ("drop", ["c"], "table=TablePreprocessor(drop="),
+        ("categorical", ["a"], "table=recipes.TablePreprocessor(categorical="),
+        ("id_column", "id", "table=recipes.TablePreprocessor(id_column="),
+        ("drop", ["c"], "table=recipes.TablePreprocessor(drop="),
         ("tensorboard", "tb", "callbacks.BabysitterTensorBoard('tb', babysitter="),
     ],
 )
