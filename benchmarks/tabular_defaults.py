@@ -25,6 +25,7 @@ Prints one JSON line per run and a median/mean table; appends to
 """
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -42,7 +43,8 @@ VARIANTS = {
     "new": {},
     "bs16": {"batch_size": 16, "patience": 10},
     "bs16p20": {"batch_size": 16, "patience": 20},
-    "nobn": {"batch_size": 64, "patience": 10, "model_kwargs": {"batch_norm": False}},
+    # "mlp": arguments of the recipe's build_mlp, passed as model=partial(...)
+    "nobn": {"batch_size": 64, "patience": 10, "mlp": {"batch_norm": False}},
     # The average of networks (run/_ensemble.py), against one network
     "single": {"ensemble": 1},
     "average": {"ensemble": 5},
@@ -110,6 +112,8 @@ def run_one(name, variant, seed):
     x, y, task = rows_for(name, seed)
     frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(x.shape[1])])
     kwargs = dict(VARIANTS[variant])
+    if "mlp" in kwargs:  # the table still sizes hidden_units, as for the default
+        kwargs["model"] = functools.partial(recipes.build_mlp, **kwargs.pop("mlp"))
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         r = recipes.babysit(

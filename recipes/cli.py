@@ -29,13 +29,15 @@ from recipes._cli_parser import as_flags, build_parser
 from recipes._data_files import BadInput, load_data, one_line
 
 
-def _babysit(args, **kwargs):
-    from recipes.run.babysit import babysit
+def _babysit(args, x, y, search=None, **kwargs):
+    """`babysit` with the flags; with `search` (`tune`'s stages and folds)
+    its private door, since `babysit(tune=True)` runs the default search."""
+    from callbacks import Babysitter
+    from recipes.run import _door, _fit_callbacks
+    from recipes.run.babysit import babysit, babysit_checked
 
-    result = babysit(
+    training = dict(
         strict=args.strict,
-        tensorboard=args.tensorboard,
-        output_dir=args.output_dir,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
@@ -44,8 +46,27 @@ def _babysit(args, **kwargs):
         preflight=not args.no_preflight,
         seed=args.seed,
         verbose=0 if args.quiet else 1,
-        **kwargs,
+        babysitter=None,
+        callbacks=None,
     )
+    if args.tensorboard is not None:  # the sitter, then both TensorBoards
+        sitter = Babysitter(verbose=training["verbose"])
+        board = _fit_callbacks.tensorboard(args.tensorboard, sitter)
+        training.update(babysitter=sitter, callbacks=board)
+    if search is None:
+        result = babysit(x, y, output_dir=args.output_dir, **training, **kwargs)
+    else:  # the search sees the training and validation splits only
+        table, task = kwargs.get("table"), kwargs["task"]
+        options = _door.run_options(
+            x,
+            table=table,
+            task=task,
+            search_args=search,
+            model=None,
+            tune=True,
+            **training,
+        )
+        result = babysit_checked(x, y, options, output_dir=args.output_dir, **kwargs)
     print()
     print(result.summary())
     if args.strict and result.errors:
@@ -108,12 +129,15 @@ def _table_kwargs(args, table):
         )
     for note in data["notes"]:
         print(f"note: {note}", file=sys.stderr)
+    import_keras_quietly()
+    from recipes.models.tabular import TablePreprocessor
+
     kwargs = {
         "task": args.task,
         "class_names": data["class_names"],
-        "categorical": data["categorical"],
-        "id_column": args.id_column,
-        "drop": data["drop"],
+        "table": TablePreprocessor(
+            categorical=data["categorical"], id_column=args.id_column, drop=data["drop"]
+        ),
         "target_name": args.target,
     }
     return data["frame"], data["y"], kwargs
@@ -173,8 +197,8 @@ def _run(args):
         data = datasets.load("digits")
         return _babysit(
             args,
-            x=data.x_train,
-            y=data.y_train,
+            data.x_train,
+            data.y_train,
             x_test=data.x_test,
             y_test=data.y_test,
             validation_data=data.validation_data,
@@ -191,17 +215,12 @@ def _run(args):
     if "x_test" not in kwargs:
         kwargs["test_split"] = args.test_split
     if args.command == "tune":
-        kwargs.update(
-            tune=True,
-            tune_kwargs={
-                "stages": [{"trials": args.max_trials, "epochs": args.trial_epochs}],
-                **({} if args.cv is None else {"cv": args.cv}),
-            },
-            title=f"keras-recipes tune: {name}",
-        )
-    else:
-        kwargs["title"] = f"keras-recipes fit: {name}"
-    return _babysit(args, x=x, y=y, **kwargs)
+        stage = {"trials": args.max_trials, "epochs": args.trial_epochs}
+        search = {"stages": [stage], **({} if args.cv is None else {"cv": args.cv})}
+        kwargs["title"] = f"keras-recipes tune: {name}"
+        return _babysit(args, x, y, search=search, **kwargs)
+    kwargs["title"] = f"keras-recipes fit: {name}"
+    return _babysit(args, x, y, **kwargs)
 
 
 def _check(args, x, y, kwargs):
@@ -225,16 +244,9 @@ def _check(args, x, y, kwargs):
     )
     if frame is not None:
         splits = steps.encode_frame(
-            splits,
-            frame,
-            categorical=kwargs["categorical"],
-            id_column=kwargs["id_column"],
-            drop=kwargs["drop"],
-            target_name=kwargs["target_name"],
+            splits, frame, table=kwargs["table"], target_name=kwargs["target_name"]
         )
-    model = steps.default_model(
-        splits, learning_rate=1e-3, seed=args.seed, model_kwargs=None
-    )
+    model = steps.default_model(splits, learning_rate=1e-3, seed=args.seed)
     report = preflight(
         model,
         splits.x_train,
@@ -287,7 +299,7 @@ def main(argv=None):
         print(f"keras-recipes {args.command}: error: {message}", file=sys.stderr)
         return 2
     except RuntimeError as e:
-        from recipes.run._flow import PreflightError
+        from recipes.run.errors import PreflightError
 
         if not isinstance(e, PreflightError):
             raise

@@ -129,6 +129,17 @@ class TablePreprocessor:
             Defaults to `()`.
         drop_id_like: Drop other ID-like columns (all values distinct strings
             or integers) with an info finding. Defaults to `True`.
+
+    `recipes.babysit(frame, y, table=TablePreprocessor(...))` takes an
+    unfitted one for its options and fits a copy on the training rows.
+
+    Example:
+
+    >>> import pandas as pd
+    >>> from recipes import TablePreprocessor
+    >>> frame = pd.DataFrame({"size": [1.0, 2.0], "color": ["a", "b"]})
+    >>> TablePreprocessor(drop=["size"]).fit(frame).feature_columns
+    ['color']
     """
 
     def __init__(self, *, categorical=(), id_column=None, drop=(), drop_id_like=True):
@@ -137,6 +148,11 @@ class TablePreprocessor:
         self.id_column = id_column
         self.drop_id_like = drop_id_like
         self.findings = []
+
+    @property
+    def fitted(self):
+        """True once `fit` has run."""
+        return hasattr(self, "ignored")
 
     def _finding(self, check, severity, message, suggestion="", value=None):
         from callbacks import Finding

@@ -19,25 +19,68 @@ FALLBACK_RATE = 1e-3
 
 
 def search(state, options):
-    """`recipes.tune`; returns the best values and `make(rate)`, a fresh
-    model with them fixed. Sets the state's rate when the search tuned it."""
+    """`recipes.tune` (or the `TuneResult` given); returns the best values
+    and `make(rate)`, a fresh model with them fixed. Sets the state's rate
+    when the search tuned it."""
     import keras_tuner
 
     from recipes.search.hypermodel import RecipeHyperModel
-    from recipes.search.tuning import tune
 
     splits, seed = state.splits, options.seed
-    builder = "mlp" if splits.x_train.ndim == 2 else "cnn"
-    say(options.verbose, f"Random search (recipes.tune, builder={builder!r}) ...")
+    if options.tune is True:
+        result = _search(state, options)
+    else:
+        result = options.tune
+        say(options.verbose, "Training the best values of the search given ...")
+    state.search = result
+    state.add("search", result.findings)
+    best = dict(result.best_hyperparameters)
+    state.best_hyperparameters = best
+    searched = result.hypermodel
+    state.builder = f"recipes.build_{searched.builder}"
+    if "learning_rate" in best:
+        state.learning_rate = float(best["learning_rate"])
+        state.lr_source = "random search"
+    result.to_csv(os.path.join(state.folder, "search_trials.csv"))
+
+    def make(learning_rate):
+        fixed = RecipeHyperModel(
+            searched.builder,
+            splits.x_train.shape[1:],
+            splits.num_classes,
+            x_train=splits.x_train,
+            y_train=splits.y_train,
+            search_space={**best, "learning_rate": learning_rate},
+            builder_kwargs=searched.builder_kwargs,
+            seed=seed,
+        )
+        return fixed.build(keras_tuner.HyperParameters())
+
+    return best, make
+
+
+def _search(state, options):
+    """`recipes.tune` on the training and validation splits (never the
+    test's), into the run folder's `search/`."""
+    from recipes.search.tuning import tune
+
+    splits = state.splits
+    builder = options.model  # a RecipeHyperModel, or None: the recipe's
+    if builder is None:
+        builder = "mlp" if splits.x_train.ndim == 2 else "cnn"
+    name = repr(builder)
+    if not isinstance(builder, str):
+        name = f"RecipeHyperModel({builder.builder!r})"
+    say(options.verbose, f"Random search (recipes.tune, builder={name}) ...")
     kwargs = {
         "stages": [{"trials": 10, "epochs": min(options.epochs, 10)}],
-        "seed": seed,
+        "seed": options.seed,
         "directory": state.folder,
         "project_name": "search",
         "overwrite": True,
-        **(options.tune_kwargs or {}),
+        **(options.search_args or {}),
     }
-    search = tune(
+    return tune(
         splits.x_train,
         splits.y_train,
         validation_data=(splits.x_val, splits.y_val),
@@ -45,32 +88,6 @@ def search(state, options):
         task=splits.task,
         **kwargs,
     )
-    state.search = search
-    state.add("search", search.findings)
-    best = dict(search.best_hyperparameters)
-    state.best_hyperparameters = best
-    state.builder = f"build_{builder}"
-    if "learning_rate" in best:
-        state.learning_rate = float(best["learning_rate"])
-        state.lr_source = "random search"
-    search.to_csv(os.path.join(state.folder, "search_trials.csv"))
-
-    def make(learning_rate):
-        fixed = RecipeHyperModel(
-            builder,
-            splits.x_train.shape[1:],
-            splits.num_classes,
-            x_train=splits.x_train,
-            y_train=splits.y_train,
-            search_space={**best, "learning_rate": learning_rate},
-            builder_kwargs={"task": "regression"}
-            if splits.task == "regression"
-            else None,
-            seed=seed,
-        )
-        return fixed.build(keras_tuner.HyperParameters())
-
-    return best, make
 
 
 def lr_test(state, verbose):

@@ -3,18 +3,26 @@ for tables."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 
-def default_model(splits, *, learning_rate, seed, model_kwargs):
-    """`build_mlp` for vectors, `build_cnn` for sequences and images."""
-    from recipes.models.cnn import build_cnn
-    from recipes.models.mlp import build_mlp
 
-    rank = splits.x_train.ndim - 1
-    builder = build_mlp if rank == 1 else build_cnn
-    model_kwargs = dict(model_kwargs or {})
+def default_model(splits, *, learning_rate, seed, builder=None):
+    """A compiled model from `builder`, called like the recipe's builders
+    (`None`: `build_mlp` for vectors, `build_cnn` for sequences and images).
+
+    On a table, a builder that takes `hidden_units` and was not given them
+    (by a `functools.partial`) gets the table's widths (`table_units`).
+    """
+    if builder is None:
+        from recipes.models.cnn import build_cnn
+        from recipes.models.mlp import build_mlp
+
+        builder = build_mlp if splits.x_train.ndim == 2 else build_cnn
+    extra = {}
     units = table_units(splits)
-    if units and "hidden_units" not in model_kwargs:
-        model_kwargs["hidden_units"] = units
+    if units and _sizes_units(builder):
+        extra["hidden_units"] = units
     return builder(
         splits.x_train.shape[1:],
         splits.num_classes if splits.task == "classification" else None,
@@ -23,8 +31,36 @@ def default_model(splits, *, learning_rate, seed, model_kwargs):
         task=splits.task,
         learning_rate=learning_rate,
         seed=seed,
-        **(model_kwargs or {}),
+        **extra,
     )
+
+
+def _sizes_units(builder):
+    """True when `builder` takes `hidden_units` and the caller left them."""
+    if isinstance(builder, functools.partial) and "hidden_units" in builder.keywords:
+        return False
+    try:
+        params = inspect.signature(builder).parameters
+    except (TypeError, ValueError):
+        return False
+    return "hidden_units" in params
+
+
+def builder_name(builder, splits):
+    """How the report names the builder: `recipes.build_mlp`, with the
+    arguments a `functools.partial` fixed, or the caller's function."""
+    if builder is None:
+        return "recipes.build_mlp" if splits.x_train.ndim == 2 else "recipes.build_cnn"
+    fixed = ""
+    if isinstance(builder, functools.partial):
+        given = [repr(a) for a in builder.args]
+        given += [f"{k}={v!r}" for k, v in builder.keywords.items()]
+        fixed, builder = f"({', '.join(given)})", builder.func
+    name = getattr(builder, "__qualname__", type(builder).__name__)
+    module = getattr(builder, "__module__", "") or ""
+    if module.startswith("recipes.") and name in ("build_mlp", "build_cnn"):
+        module = "recipes"
+    return f"{module}.{name}{fixed}" if module else f"{name}{fixed}"
 
 
 BATCH_SIZE, PATIENCE = 64, 10
@@ -99,7 +135,8 @@ def size_findings(model, splits):
             message=f"The network has {params:,} parameters for {rows:,} training "
             f"rows ({params / rows:,.0f} per row).{sized}",
             suggestion="Compare with the baselines below; if the linear model is "
-            "as good, a smaller network (model_kwargs={'hidden_units': (64,)}) or "
+            "as good, a smaller network "
+            "(model=functools.partial(recipes.build_mlp, hidden_units=(64,))) or "
             "more regularization may do better.",
         )
     ]

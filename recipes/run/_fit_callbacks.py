@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import keras
@@ -32,3 +33,15 @@ class Progress(keras.callbacks.Callback):
             + f"  ({elapsed:.0f}s)",
             flush=True,
         )
+
+
+def tensorboard(folder, sitter):
+    """Keras' `TensorBoard` and `BabysitterTensorBoard` of `sitter` into
+    `folder`, for `callbacks=` after the sitter (so that they see its keys
+    and findings): what the command line's `--tensorboard DIR` adds."""
+    from callbacks import BabysitterTensorBoard
+
+    return [
+        BabysitterTensorBoard(folder, babysitter=sitter),
+        keras.callbacks.TensorBoard(os.fspath(folder), write_graph=False),
+    ]

@@ -16,22 +16,7 @@ from recipes.run import _steps as steps
 from recipes.run._before_training import lr_test, say, search
 from recipes.run._files import write_files
 from recipes.run._state import RunState
-
-
-class PreflightError(RuntimeError):
-    """`babysit(strict=True)` stopped before training: a check found an error.
-
-    Attributes:
-        findings: The error findings, in the order found.
-    """
-
-    def __init__(self, findings):
-        self.findings = list(findings)
-        checks = ", ".join(sorted({f.check for f in self.findings}))
-        super().__init__(
-            f"{len(self.findings)} error finding(s) before training ({checks}); "
-            "nothing was trained. Fix them, or run without strict."
-        )
+from recipes.run.errors import PreflightError
 
 
 def run(splits, folder, options):
@@ -51,22 +36,24 @@ def run(splits, folder, options):
 
 
 def build(state, options):
-    """The model to train: the search's best, the recipe's, or the caller's."""
-    splits, make = state.splits, None
-    if options.tune:
+    """The model to train: the search's best, a builder's (the recipe's or
+    the caller's), or the caller's compiled model."""
+    splits, make, builder = state.splits, None, options.model
+    searched = options.tune is not False
+    if searched:
         best, make = search(state, options)
         state.batch_size = int(best.get("batch_size", state.batch_size))
-    elif options.model is None:
-        state.builder = "build_mlp" if splits.x_train.ndim == 2 else "build_cnn"
+    elif not isinstance(builder, keras.Model):
+        state.builder = _defaults.builder_name(builder, splits)
 
         def make(rate, seed=options.seed, data=splits):
             return _defaults.default_model(
-                data, learning_rate=rate, seed=seed, model_kwargs=options.model_kwargs
+                data, learning_rate=rate, seed=seed, builder=builder
             )
 
     state.make = make
     state.ensemble = options.ensemble or _ensemble.default_size(
-        splits, recipe_model=options.model is None, tune=options.tune
+        splits, recipe_model=make is not None, tune=searched
     )
     rate = options.learning_rate or state.learning_rate or 1e-3
     state.model = options.model if make is None else make(rate)
@@ -128,8 +115,10 @@ def train(state, options):
         f"Training up to {options.epochs} epochs at learning rate "
         f"{state.learning_rate:.3g} with the Babysitter ...",
     )
-    sitter = Babysitter(verbose=1 if verbose else 0)
-    cbs = _tensorboard(options.tensorboard, sitter)
+    sitter = options.babysitter
+    if sitter is None:
+        sitter = Babysitter(verbose=1 if verbose else 0)
+    cbs = list(options.callbacks)
     if verbose:
         every = max(1, options.epochs // 10)
         cbs.append(_fit_callbacks.Progress(options.epochs, every=every))
@@ -168,19 +157,6 @@ def train(state, options):
         )
         state.model = _ensemble.average([state.model, *members])
     _save(state)
-
-
-def _tensorboard(folder, sitter):
-    """Keras' `TensorBoard` and `BabysitterTensorBoard` into `folder` (after
-    the sitter, so that they see its keys and findings), or nothing."""
-    if folder is None:
-        return []
-    from callbacks import BabysitterTensorBoard
-
-    return [
-        BabysitterTensorBoard(folder, babysitter=sitter),
-        keras.callbacks.TensorBoard(os.fspath(folder), write_graph=False),
-    ]
 
 
 def _save(state):

@@ -54,6 +54,27 @@ def _metrics_section(metrics):
     return lines + [""]
 
 
+def _model_text(model, builder, result, splits):
+    """Where the model came from: the recipe's builder (and what it does),
+    the caller's builder, or the caller's model."""
+    if not builder:
+        return f"`{model.name}` (given by the caller)"
+    if not builder.startswith("recipes.build_"):
+        return f"`{model.name}` from `{builder}` (the caller's builder)"
+    return (
+        f"`{model.name}` from `{builder}`"
+        + (" with the search's best values" if result.search else "")
+        + ": preprocessing fitted on the training split inside the model, He "
+        "init for ReLU, Dense/Conv -> BatchNorm -> ReLU, "
+        + (
+            "the target standardized inside the model (output started at "
+            "the mean of the target)"
+            if splits.task == "regression"
+            else "output started at the class priors"
+        )
+    )
+
+
 def _recipe_section(result, state, splits):
     model = result.model
     history = result.history
@@ -61,7 +82,6 @@ def _recipe_section(result, state, splits):
     val = history.get("val_loss", [])
     best = min(range(len(val)), key=lambda i: val[i]) + 1 if val else None
     test = len(splits.x_test) if splits.x_test is not None else 0
-    builder = state.builder
     rows = [
         (
             "task",
@@ -77,22 +97,7 @@ def _recipe_section(result, state, splits):
             f"{len(splits.x_train)} train / {len(splits.x_val)} validation / "
             f"{test} test examples, input shape {tuple(splits.x_train.shape[1:])}",
         ),
-        (
-            "model",
-            f"`{model.name}` from `recipes.{builder}`"
-            + (" with the search's best values" if result.search else "")
-            + ": preprocessing fitted on "
-            "the training split inside the model, He init for ReLU, "
-            "Dense/Conv -> BatchNorm -> ReLU, "
-            + (
-                "the target standardized inside the model (output started at "
-                "the mean of the target)"
-                if splits.task == "regression"
-                else "output started at the class priors"
-            )
-            if builder
-            else f"`{model.name}` (given by the caller)",
-        ),
+        ("model", _model_text(model, state.builder, result, splits)),
         (
             "parameters",
             f"{result.ensemble} x {model.count_params() // result.ensemble:,}"

@@ -10,19 +10,19 @@ import dataclasses
 class RunOptions:
     """`babysit`'s training arguments, checked once at the door."""
 
-    model: object = None  # a compiled keras.Model, or None (the recipe's)
-    model_kwargs: dict | None = None  # more arguments of the recipe's builder
+    model: object = None  # None, a compiled Model, a builder or a RecipeHyperModel
     learning_rate: float | None = None
     epochs: int = 100
     batch_size: int | None = None
     patience: int | None = None
     preflight: bool = True
-    tune: object = False
-    tune_kwargs: dict | None = None
+    tune: object = False  # True/False, or a TuneResult (trained, not searched)
+    search_args: dict | None = None  # more `tune` arguments (the CLI's, private)
+    callbacks: tuple = ()  # run after the Babysitter, as in `fit`
+    babysitter: object = None  # a callbacks.Babysitter, or None (the default)
     seed: int | None = None
     verbose: int = 1
     strict: bool = False
-    tensorboard: object = None  # a TensorBoard log folder, or None
     ensemble: int | None = None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import shutil
@@ -66,14 +67,16 @@ def frame_rows(x, x_test, validation_data):
     return out[0], out[1], val, pd.concat(frames, ignore_index=True)
 
 
-def encode_frame(splits, frame, *, categorical, id_column, drop, target_name):
-    """Fits the table's preprocessing on the training rows; encodes each split."""
+def encode_frame(splits, frame, *, table, target_name):
+    """Fits a copy of `table` (an unfitted `TablePreprocessor`, or `None` for
+    the defaults) on the training rows; encodes each split."""
     from recipes.models.tabular import TablePreprocessor
 
     def rows(part):
         return frame.iloc[part[:, 0].astype("int64")]
 
-    table = TablePreprocessor(categorical=categorical, id_column=id_column, drop=drop)
+    # A copy: the caller's (unfitted, checked at the door) stays unfitted.
+    table = TablePreprocessor() if table is None else copy.deepcopy(table)
     table.fit(rows(splits.x_train))
     splits.x_train = table.transform(rows(splits.x_train))
     splits.x_val = table.transform(rows(splits.x_val))

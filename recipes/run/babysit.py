@@ -16,7 +16,6 @@ import time
 
 from recipes.run import _steps as steps
 from recipes.run._before_training import say
-from recipes.run._state import RunOptions
 from recipes.run.result import BabysitResult
 
 
@@ -31,26 +30,24 @@ def babysit(
     test_split=0.2,
     task="auto",
     class_names=None,
-    categorical=None,
-    id_column=None,
-    drop=None,
+    table=None,
     target_name=None,
     model=None,
-    model_kwargs=None,
     learning_rate=None,
     epochs=100,
     batch_size=None,
     patience=None,
     preflight=True,
     tune=False,
-    tune_kwargs=None,
+    callbacks=None,
+    babysitter=None,
     output_dir=None,
     title=None,
     seed=None,
     verbose=1,
     strict=False,
-    tensorboard=None,
     ensemble=None,
+    **kwargs,
 ):
     """Runs the whole recipe on `(x, y)` and writes a run folder explaining it.
 
@@ -70,7 +67,7 @@ def babysit(
     Args:
         x: Training inputs, `(num_examples, ...)`, numeric and finite; or a
             pandas DataFrame of raw columns (strings, missing values), encoded
-            inside the model by `recipes.models.tabular.TablePreprocessor`
+            inside the model by a `recipes.TablePreprocessor` (see `table`)
             fitted on the training rows (`model.keras` then takes raw
             columns; reload it with `recipes.load_model`).
         y: Integer class ids (classification) or real targets (regression).
@@ -86,18 +83,27 @@ def babysit(
         task: `"auto"` (integer labels with at most 50 values are classes),
             `"classification"` or `"regression"`. Defaults to `"auto"`.
         class_names: One name per class, for the report. Defaults to `None`.
-        categorical: DataFrame columns to one-hot encode even if numeric
-            (string columns always are). Defaults to `None`.
-        id_column: A DataFrame column identifying rows, never a feature.
-            Defaults to `None` (ID-like columns are found and dropped).
-        drop: DataFrame columns to leave out; they stay in the schema, so
-            `predict` accepts tables that still have them. Defaults to `None`.
+        table: An unfitted `recipes.TablePreprocessor` holding the
+            DataFrame options (`categorical`, `id_column`, `drop`); a copy
+            is fitted on the training rows, so the one passed stays
+            unfitted. Only with a DataFrame `x`. Defaults to `None` (a
+            `TablePreprocessor()` for a DataFrame).
         target_name: Name of the target, stored with the model. Defaults to
             `None`.
-        model: A compiled Keras model to train instead of the default
-            builder. Defaults to `None`.
-        model_kwargs: Extra arguments of the default builder, e.g.
-            `{"hidden_units": (128,)}`. Defaults to `None`.
+        model: What to train. `None`: the recipe's builder (`build_mlp`
+            for feature vectors, `build_cnn` for sequences and images). A
+            builder: a callable called like those,
+            `builder(input_shape, num_classes, *, x_train, y_train, task,
+            learning_rate, seed)` (`num_classes` None for regression),
+            returning a compiled model, e.g.
+            `functools.partial(recipes.build_mlp, hidden_units=(128,))`; on
+            a table, a builder taking `hidden_units` that were not given
+            gets the table's widths (64x64 under 1,000 training rows). A
+            compiled `keras.Model`: trained as it is (its weights kept, its
+            rate set). A `recipes.RecipeHyperModel` (with `tune=True`): the
+            search space searched, e.g. `RecipeHyperModel("mlp",
+            search_space={"depth": [1, 2]})`; the data gives its input
+            shape and classes. Defaults to `None`.
         learning_rate: The rate to train with; `None` runs the range test
             and takes its suggestion. Defaults to `None`.
         epochs: Most training epochs (early stopping usually ends sooner).
@@ -109,13 +115,31 @@ def babysit(
             (ReduceLROnPlateau cuts the rate after a third of them).
             Defaults to `None` (10).
         preflight: Run the pre-flight checks. Defaults to `True`.
-        tune: Run `recipes.tune` first (classification, default models
-            only; its files go into the run folder's `search/`), then train
-            a fresh model with the best hyperparameters, learning rate and
-            batch size. Defaults to `False`.
-        tune_kwargs: Extra arguments of `recipes.tune`; the default search
-            is one stage of 10 trials of `min(epochs, 10)` epochs, e.g.
-            `{"stages": [{"trials": 20, "epochs": 5}]}`. Defaults to `None`.
+        tune: `True` runs `recipes.tune` first on the training and
+            validation splits (never the test's), one stage of 10 trials of
+            `min(epochs, 10)` epochs, over the recipe's builder or the
+            `RecipeHyperModel` in `model`; its files go into the run
+            folder's `search/`. A `TuneResult`: a search already run, whose
+            best values are trained without a new search (its trials still
+            go into `search_trials.csv`, `search.png` and the report). For
+            the test score to mean anything, that search must never have
+            seen the test rows: run it on the training rows only and pass
+            the held-out rows here as `x_test`, `y_test` (with `test_split`
+            the test rows are cut from `x` here, rows the search may have
+            trained on). Either way, a fresh model with the best
+            hyperparameters, learning rate and batch size is then trained.
+            Defaults to `False`.
+        callbacks: Keras callbacks for the training run, run after the
+            Babysitter (so they see its `logs` keys) as in `Model.fit`,
+            e.g. `keras.callbacks.TensorBoard("tb")`. Not used by the
+            search's trials or the further averaged networks. Defaults to
+            `None`.
+        babysitter: The `callbacks.Babysitter` that watches training, to
+            share it with a callback, e.g. a
+            `callbacks.BabysitterTensorBoard("tb", babysitter=sitter)` in
+            `callbacks` (activation histograms per layer and epoch, the
+            findings as text). Defaults to `None` (a `Babysitter()`
+            printing its findings when `verbose`).
         output_dir: The run folder; must not exist or be empty. Defaults to
             `None` (`runs/<timestamp>`).
         title: Title of the report. Defaults to `None`.
@@ -123,20 +147,17 @@ def babysit(
             `None`.
         verbose: 0 silent, 1 one line per step and a few epoch lines.
             Defaults to `1`.
-        strict: Stop before training when the data or pre-flight checks
-            report an error (no run folder is left). Defaults to `False`.
-        tensorboard: A TensorBoard log folder, or `None`. Given, training
-            writes Keras' own `TensorBoard` logs there (losses, metrics, the
-            Babysitter's per-epoch figures) and `callbacks.BabysitterTensorBoard`
-            events in its `babysitter/` run (activation histograms per layer
-            and epoch, the findings as text). Defaults to `None`.
+        strict: Stop before training, raising `PreflightError`, when the
+            data or pre-flight checks report an error (no run folder is
+            left). Defaults to `False`.
         ensemble: How many networks to train and average. The first is the
             one the Babysitter watches, whose history, curves and findings
             the report shows; the others train the same way from seeds
             `seed + 1, ...`, and the saved model averages their outputs
-            (class probabilities, or the target). Defaults to `None`: 5 for
-            the recipe's own model on a DataFrame of under 1,000 training
-            rows, where one network's score moves by a point with its seed
+            (class probabilities, or the target). Needs a builder (not a
+            compiled `model`, not `tune`). Defaults to `None`: 5 for a
+            builder's model on a DataFrame of under 1,000 training rows,
+            where one network's score moves by a point with its seed
             (README, "Tables"), else 1.
 
     Returns:
@@ -144,11 +165,20 @@ def babysit(
 
     Raises:
         ValueError: On bad data (NaNs, a single class, mismatched lengths), a
-            run folder that exists or cannot be written, or bad arguments.
-        TypeError: On non-numeric inputs or labels.
-        RuntimeError: With `strict=True`, a `PreflightError` (its `findings`
-            attribute holds the errors) when a check before training found
-            an error.
+            run folder that exists or cannot be written, bad arguments, or
+            arguments that do not go together (`tune` with a compiled
+            model or a builder, a `RecipeHyperModel` without `tune=True`,
+            `ensemble` above 1 with a compiled model or `tune`, `table`
+            without a DataFrame: all before the data is split), or a model
+            or search made for other inputs (checked on the splits); never
+            after the run folder is made.
+        TypeError: On non-numeric inputs or labels, an argument of the
+            wrong type, or a removed keyword (`model_kwargs`, `tune_kwargs`,
+            `categorical`, `id_column`, `drop`, `tensorboard`: the message
+            names the new way).
+        PreflightError: With `strict=True`, when a check before training
+            found an error (its `findings` attribute holds the errors;
+            `recipes.PreflightError`, a `RuntimeError`).
 
     Example:
 
@@ -161,50 +191,73 @@ def babysit(
     ... )  # doctest: +SKIP
     >>> print(result.summary())  # doctest: +SKIP
     """
+    from recipes.run import _door
+
+    _door.refuse_removed(kwargs)
+    options = _door.run_options(
+        x,
+        table=table,
+        task=task,
+        model=model,
+        learning_rate=learning_rate,
+        epochs=epochs,
+        batch_size=batch_size,
+        patience=patience,
+        preflight=preflight,
+        tune=tune,
+        callbacks=callbacks,
+        babysitter=babysitter,
+        seed=seed,
+        verbose=verbose,
+        strict=strict,
+        ensemble=ensemble,
+    )
+    return babysit_checked(
+        x,
+        y,
+        options,
+        x_test=x_test,
+        y_test=y_test,
+        validation_data=validation_data,
+        validation_split=validation_split,
+        test_split=test_split,
+        task=task,
+        class_names=class_names,
+        table=table,
+        target_name=target_name,
+        output_dir=output_dir,
+        title=title,
+    )
+
+
+def babysit_checked(
+    x,
+    y,
+    options,
+    *,
+    x_test=None,
+    y_test=None,
+    validation_data=None,
+    validation_split=0.15,
+    test_split=0.2,
+    task="auto",
+    class_names=None,
+    table=None,
+    target_name=None,
+    output_dir=None,
+    title=None,
+):
+    """`babysit` past its door (private; the command line's `tune` calls
+    it): `options` are the `RunOptions` its door checked, the rest
+    `babysit`'s data arguments. Splits the data, encodes a table, runs the
+    steps into the run folder."""
     import keras
 
-    from recipes.run import _flow
+    from recipes.run import _door, _flow
 
     start = time.perf_counter()
-    if model is not None and not isinstance(model, keras.Model):
-        raise TypeError(
-            "`model` must be a compiled keras.Model or None (the recipe's "
-            f"builder). Received: model of type {type(model).__name__}"
-        )
-    for name, value in (
-        ("epochs", epochs),
-        ("batch_size", batch_size),
-        ("patience", patience),
-        ("ensemble", ensemble),
-    ):
-        if value is None and name != "epochs":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(
-                f"`{name}` must be a positive integer"
-                + ("" if name == "epochs" else " or None (the default)")
-                + f". Received: {name}={value!r}"
-            )
-    if tune and model is not None:
-        raise ValueError(
-            "`tune=True` searches the recipe's own builder, so it cannot be "
-            "combined with `model`. Received: tune=True and a model"
-        )
-    if ensemble is not None and ensemble > 1 and (model is not None or tune):
-        raise ValueError(
-            "`ensemble` above 1 trains more networks from the recipe's own "
-            "builder, so it cannot be combined with `model` or `tune=True`; "
-            f"pass ensemble=1 or None. Received: ensemble={ensemble}"
-        )
-    if learning_rate is not None and not (
-        isinstance(learning_rate, (int, float)) and learning_rate > 0
-    ):
-        raise ValueError(
-            "`learning_rate` must be a positive number or None. "
-            f"Received: learning_rate={learning_rate!r}"
-        )
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
+    if options.seed is not None:
+        keras.utils.set_random_seed(options.seed)
     frame = None
     if steps.is_frame(x):
         x, x_test, validation_data, frame = steps.frame_rows(x, x_test, validation_data)
@@ -218,35 +271,13 @@ def babysit(
         test_split=test_split,
         task=task,
         class_names=class_names,
-        seed=seed,
+        seed=options.seed,
     )
     if frame is not None:
-        splits = steps.encode_frame(
-            splits,
-            frame,
-            categorical=categorical,
-            id_column=id_column,
-            drop=drop,
-            target_name=target_name,
-        )
+        splits = steps.encode_frame(splits, frame, table=table, target_name=target_name)
+    _door.check_against_data(splits, options)
     final, tmp = steps.open_run_dir(output_dir)
     try:
-        options = RunOptions(
-            model=model,
-            model_kwargs=model_kwargs,
-            learning_rate=learning_rate,
-            epochs=epochs,
-            batch_size=batch_size,
-            patience=patience,
-            preflight=preflight,
-            tune=tune,
-            tune_kwargs=tune_kwargs,
-            seed=seed,
-            verbose=verbose,
-            strict=strict,
-            tensorboard=tensorboard,
-            ensemble=ensemble,
-        )
         state = _flow.run(splits, tmp, options)
         result = BabysitResult.from_state(state, run_dir=final)
         result.seconds = time.perf_counter() - start
@@ -259,5 +290,5 @@ def babysit(
     except BaseException:
         steps.discard_run_dir(tmp)
         raise
-    say(verbose, f"Done in {result.seconds:.0f}s.")
+    say(options.verbose, f"Done in {result.seconds:.0f}s.")
     return result

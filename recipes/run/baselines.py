@@ -114,7 +114,8 @@ def baseline_findings(metrics, found):
                 message=f"A linear model ({found['linear']['name']}) scores "
                 f"{key} {linear:.4g} on the same split, the network {net:.4g}.",
                 suggestion="On a small table a smaller network (e.g. "
-                "model_kwargs={'hidden_units': (32,)}), more regularization "
+                "model=functools.partial(recipes.build_mlp, hidden_units=(32,))), "
+                "more regularization "
                 "(a larger 'l2') or the linear model itself may be the better "
                 "choice; compare them on the validation rows, not the test.",
             )

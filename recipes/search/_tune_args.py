@@ -16,6 +16,7 @@ import numpy as np
 
 from recipes.search import _folds
 from recipes.search import stages as _stages
+from recipes.search.hypermodel import RecipeHyperModel
 
 _OBJECTIVES = {
     "val_accuracy": "max",
@@ -48,6 +49,46 @@ def objective_of(objective, task):
             f"Received: objective={objective!r}"
         )
     return keras_tuner.Objective(objective, _OBJECTIVES[objective])
+
+
+def refuse_removed(kwargs):
+    """A `TypeError` for the first keyword of `kwargs`: the new way for
+    `builder_kwargs`, Python's own message for any other."""
+    for name, value in kwargs.items():
+        if name != "builder_kwargs":
+            raise TypeError(f"tune() got an unexpected keyword argument {name!r}")
+        raise TypeError(
+            "`builder_kwargs` was removed from tune: pass a RecipeHyperModel, "
+            "which carries the builder's fixed arguments, as `builder`. For "
+            "example: builder=recipes.RecipeHyperModel('mlp', "
+            f"builder_kwargs={{'l2': 0.1}}). Received: builder_kwargs={value!r}"
+        )
+
+
+def builder_of(builder, search_space, input_shape):
+    """`(builder name, search space, fixed builder arguments)` of `tune`'s
+    `builder` (a name or a `RecipeHyperModel`) and `search_space`."""
+    if not isinstance(builder, RecipeHyperModel):
+        if not isinstance(builder, str) or builder not in ("mlp", "cnn"):
+            raise ValueError(
+                "`builder` must be 'mlp' (build_mlp), 'cnn' (build_cnn) or a "
+                f"RecipeHyperModel. Received: builder={builder!r}"
+            )
+        return builder, search_space, {}
+    if search_space is not None:
+        raise ValueError(
+            "A RecipeHyperModel carries its own search space: pass the space "
+            "to it, or a builder name with `search_space`, not both. "
+            f"Received: search_space={search_space!r} and a RecipeHyperModel"
+        )
+    given = builder.input_shape
+    if given is not None and tuple(given) != tuple(input_shape):
+        raise ValueError(
+            f"The RecipeHyperModel was made for inputs of shape {tuple(given)}, "
+            f"but x has {tuple(input_shape)}. Leave its `input_shape` unset (the "
+            f"data gives it). Received: x with input shape {tuple(input_shape)}"
+        )
+    return builder.builder, builder.search_space, dict(builder.builder_kwargs)
 
 
 def stage_list(stages, max_trials):

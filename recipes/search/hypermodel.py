@@ -68,8 +68,10 @@ class RecipeHyperModel(keras_tuner.HyperModel):
     Args:
         builder: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
         input_shape: Shape of one example. Defaults to `None` (from
-            `x_train`).
-        num_classes: Number of classes. Defaults to `None` (from `y_train`).
+            `x_train`; without it, `tune` and `babysit` take it from their
+            data, and `build` needs one of them).
+        num_classes: Number of classes. Defaults to `None` (from `y_train`,
+            or the data of `tune` and `babysit`).
         x_train: Training inputs the preprocessing is fitted on. Defaults to
             `None`.
         y_train: Training labels (class priors for the output bias).
@@ -128,21 +130,12 @@ class RecipeHyperModel(keras_tuner.HyperModel):
                 f"`builder_kwargs` has names that build_{builder} does not take: "
                 f"{unknown}. Received: builder_kwargs={builder_kwargs!r}"
             )
-        if input_shape is None:
-            if x_train is None:
-                raise ValueError(
-                    "Pass `input_shape`, or `x_train` to read it from. "
-                    "Received: input_shape=None, x_train=None"
-                )
+        if input_shape is None and x_train is not None:
             input_shape = tuple(np.shape(x_train)[1:])
-        if num_classes is None:
-            if y_train is None:
-                raise ValueError(
-                    "Pass `num_classes`, or `y_train` to count the classes. "
-                    "Received: num_classes=None, y_train=None"
-                )
+        if num_classes is None and y_train is not None:
             num_classes = int(np.max(y_train)) + 1
-        self.input_shape = tuple(input_shape)
+        # Both may stay None: `tune` and `babysit` take them from the data.
+        self.input_shape = None if input_shape is None else tuple(input_shape)
         self.num_classes = num_classes
         self.x_train = x_train
         self.y_train = y_train
@@ -207,6 +200,14 @@ class RecipeHyperModel(keras_tuner.HyperModel):
         Cross-validation calls this once per fold so that the preprocessing
         only sees the fold's training part.
         """
+        if self.input_shape is None or self.num_classes is None:
+            raise ValueError(
+                "Building needs the data's shape and classes: pass `input_shape` "
+                "and `num_classes` (or `x_train` and `y_train`), or hand the "
+                "hypermodel to recipes.tune or recipes.babysit, which take them "
+                f"from the data. Received: input_shape={self.input_shape}, "
+                f"num_classes={self.num_classes}"
+            )
         values = self.declare_hyperparameters(hp)
         values.pop("batch_size", None)
         kwargs = dict(self.builder_kwargs)

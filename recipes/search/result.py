@@ -28,6 +28,9 @@ class TuneResult:
             Babysitter stopped (`trial_stopped`, info) and cross-validation
             chosen for a small validation set (`search_cv_default`, info).
         role: `"single"`, `"chief"` or `"worker"`.
+        hypermodel: The `RecipeHyperModel` searched (its builder, full space
+            and fixed builder arguments), or `None`.
+        task: `"classification"` or `"regression"`.
     """
 
     def __init__(
@@ -44,6 +47,8 @@ class TuneResult:
         seed=None,
         notes=(),
         n_rows=None,
+        hypermodel=None,
+        task="classification",
     ):
         self.directory = directory
         self.objective = objective
@@ -59,6 +64,8 @@ class TuneResult:
         self._notes = list(notes)
         self._n_rows = n_rows  # training rows of a trial (of a fold)
         self.role = role
+        self.hypermodel = hypermodel
+        self.task = task
         self._rows = self._collect()
         self.findings = self._findings()
 

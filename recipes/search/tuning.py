@@ -46,9 +46,9 @@ def tune(
     distribution_strategy=None,
     babysit=True,
     callbacks=None,
-    builder_kwargs=None,
     validation_split=0.2,
     verbose=0,
+    **kwargs,
 ):
     """Random search on a log scale, coarse to fine, with KerasTuner.
 
@@ -94,9 +94,15 @@ def tune(
             have under 200 rows, where one split ties and misranks trials,
             and says so in an info `Finding` (`search_cv_default`); else
             one validation set. Defaults to `"auto"`.
-        builder: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
+        builder: `"mlp"` (`build_mlp`), `"cnn"` (`build_cnn`), or a
+            `RecipeHyperModel` carrying the builder, its search space and
+            its fixed arguments (e.g. `RecipeHyperModel("mlp",
+            builder_kwargs={"preprocessing": "pca"})`); the data gives the
+            input shape and classes, `seed` the initializers. Defaults to
+            `"mlp"`.
         search_space: Overrides of the default space (see
-            `RecipeHyperModel`). Defaults to `None`.
+            `RecipeHyperModel`); not with a `RecipeHyperModel`, which
+            carries its own. Defaults to `None`.
         stages: List of dicts `{"trials", "epochs", "top", "margin",
             "patience"}`: `top` (fraction or count) of the previous stage's
             best trials to narrow around, `margin` the padding as a fraction
@@ -131,7 +137,6 @@ def tune(
         babysit: Run each trial with the Babysitter. Defaults to `True`.
         callbacks: Extra Keras callbacks for every trial (deep-copied per
             trial). Defaults to `None`.
-        builder_kwargs: Fixed builder arguments. Defaults to `None`.
         validation_split: Held-out fraction when neither `validation_data`
             nor `cv` is given. Defaults to `0.2`.
         verbose: `0` silent; `1` one line per trial (stage, trial, its
@@ -152,7 +157,9 @@ def tune(
             a search of other data, builder or space (resume only a match;
             `overwrite=True` or another `project_name` starts anew); all
             before the first trial.
-        TypeError: If `max_trials` is not an integer.
+        TypeError: If `max_trials` is not an integer, or on a removed
+            keyword (`builder_kwargs`: pass a `RecipeHyperModel` as
+            `builder`).
 
     Example:
 
@@ -164,13 +171,17 @@ def tune(
     >>> sorted(result.best_hyperparameters)[:2]
     ['batch_norm', 'batch_size']
     """
+    _args.refuse_removed(kwargs)
     x = _validate.check_x(x, "x")
+    builder, search_space, builder_kwargs = _args.builder_of(
+        builder, search_space, x.shape[1:]
+    )
     y = np.asarray(y)
     task = _validate.infer_task(y, task)
     if task == "regression":
         num_classes = 1
         y = _validate.check_labels(y, task=task, num_classes=1, length=len(x))
-        builder_kwargs = {"task": "regression", **(builder_kwargs or {})}
+        builder_kwargs = {"task": "regression", **builder_kwargs}
     else:
         num_classes = int(np.max(y)) + 1 if y.size else 0
         y = _validate.check_labels(
@@ -282,6 +293,8 @@ def tune(
         seed=seed,
         notes=notes,
         n_rows=len(folds[0][0]),
+        hypermodel=hypermodel,
+        task=task,
     )
     if verbose and role != "worker":
         print(_progress.top_lines(result), flush=True)

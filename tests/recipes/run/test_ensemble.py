@@ -108,7 +108,7 @@ def test_the_average_is_the_members_mean_reloads_and_leaves_the_watched_run_alon
     [
         (dict(ensemble=0), "`ensemble` must be a positive integer"),
         (dict(ensemble=True), "`ensemble` must be a positive integer"),
-        (dict(ensemble=2, tune=True), "cannot be combined with `model` or `tune"),
+        (dict(ensemble=2, tune=True), "cannot be combined with a built `model` or"),
     ],
 )
 def test_bad_ensemble_is_refused_before_training(tmp_path, bad, match):

@@ -1,4 +1,5 @@
 import csv
+import functools
 import json
 import os
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from recipes import datasets
+from recipes.models.mlp import build_mlp
 from recipes.run.babysit import BabysitResult, babysit
 
 FILES = (
@@ -33,7 +35,7 @@ def _babysit(tmp_path, x, y, **kwargs):
         batch_size=32,
         preflight=False,
         learning_rate=1e-2,
-        model_kwargs=TINY,
+        model=functools.partial(build_mlp, **TINY),
         output_dir=tmp_path / "run",
         seed=0,
         verbose=0,
@@ -155,7 +157,7 @@ def test_whole_recipe_with_preflight_and_range_test(tmp_path):
         x_test=data.x_test[:60],
         y_test=data.y_test[:60],
         epochs=2,
-        model_kwargs={"filters": (8,)},
+        model=functools.partial(recipes.build_cnn, filters=(8,)),
         output_dir=tmp_path / "run",
         seed=0,
         verbose=0,

@@ -209,3 +209,67 @@ def test_edge_positions():
     edges = {(n, side) for n, side, _, _ in _narrowing.edge_positions(specs, values)}
     # dropout 0 is a hard limit and depth 1..3 too small a range to judge.
     assert edges == {("learning_rate", "high"), ("l2", "low")}
+
+
+def test_a_hypermodel_without_data_is_a_space_that_cannot_build_yet():
+    hm = RecipeHyperModel("mlp", search_space={"depth": 1, "units": 8})
+    assert hm.input_shape is None and hm.num_classes is None
+    assert hm.search_space["depth"] == 1 and hm.search_space["units"] == 8
+    with pytest.raises(ValueError, match="Building needs the data's shape"):
+        hm.build(keras_tuner.HyperParameters())
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, says",
+    [
+        (
+            {"builder_kwargs": {"l2": 0.1}},
+            TypeError,
+            "builder=recipes.RecipeHyperModel\\('mlp', builder_kwargs=",
+        ),
+        (
+            {"builder": RecipeHyperModel("mlp"), "search_space": {"depth": 1}},
+            ValueError,
+            "carries its own search space",
+        ),
+        (
+            {"builder": RecipeHyperModel("mlp", (3,), 3)},
+            ValueError,
+            r"made for inputs of shape \(3,\), but x has \(4,\)",
+        ),
+        ({"builder": "resnet"}, ValueError, "or a RecipeHyperModel"),
+        ({"max_trial": 3}, TypeError, "unexpected keyword argument 'max_trial'"),
+    ],
+)
+def test_tune_takes_a_builder_name_or_a_hypermodel(iris, tmp_path, kwargs, error, says):
+    from recipes.search.tuning import tune
+
+    with pytest.raises(error, match=says) as info:
+        tune(iris.x_train, iris.y_train, directory=str(tmp_path), **kwargs)
+    assert "Received" in str(info.value) or "unexpected" in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # refused before any file or trial
+
+
+def test_tune_searches_the_hypermodels_space_and_fixed_arguments(iris, tmp_path):
+    from recipes.search.tuning import tune
+
+    hm = RecipeHyperModel(
+        "mlp",
+        search_space={"units": (8, 16), "depth": 1, "batch_size": 32},
+        builder_kwargs={"dropout": 0.0},
+    )
+    result = tune(
+        iris.x_train,
+        iris.y_train,
+        validation_data=iris.validation_data,
+        cv=None,
+        builder=hm,
+        stages=[{"trials": 1, "epochs": 1}],
+        directory=str(tmp_path),
+        babysit=False,
+    )
+    assert result.search_spaces[0] == hm.search_space
+    assert result.hypermodel.builder_kwargs == {"dropout": 0.0}
+    assert result.task == "classification"
+    model = result.best_model()
+    assert not [layer for layer in model.layers if "dropout" in layer.name]

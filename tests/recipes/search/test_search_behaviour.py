@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from recipes.search import space as _search_space
+from recipes.search.hypermodel import RecipeHyperModel
 from recipes.search.tuning import tune
 
 SMALL = {"units": (8, 32), "depth": 1}
@@ -138,7 +139,16 @@ def test_resume_refuses_a_search_of_other_data(iris, tmp_path):
         ((iris.x_train * 2, iris.y_train), {}, "x"),  # same shape, other rows
         ((iris.x_train[:, :3], iris.y_train), {}, "x"),  # another shape
         ((iris.x_train, iris.y_train), {"search_space": {"units": 8}}, "search"),
-        ((iris.x_train, iris.y_train), {"builder_kwargs": {"l2": 0.1}}, "builder"),
+        (
+            (iris.x_train, iris.y_train),
+            {
+                "search_space": None,
+                "builder": RecipeHyperModel(
+                    "mlp", search_space=SMALL, builder_kwargs={"l2": 0.1}
+                ),
+            },
+            "builder",
+        ),
     ]
     for (x, y), extra, what in changed:
         with pytest.raises(ValueError, match="overwrite=True") as info:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from recipes.search import space as _search_space
+from recipes.search.hypermodel import RecipeHyperModel
 from recipes.search.tuning import tune
 
 HELPER = os.path.join(os.path.dirname(__file__), "_tune_helper.py")
@@ -105,9 +106,12 @@ def test_first_trials_are_the_defaults_then_the_previous_best(iris, tmp_path):
         iris.y_train,
         validation_data=iris.validation_data,
         cv=None,  # one validation set: this test is about it
-        search_space={"units": (8, 64), "depth": 1, "learning_rate": (1e-5, 1e-2)},
-        # A default learning rate too low to learn anything in one epoch.
-        builder_kwargs={"learning_rate": 1e-5},
+        builder=RecipeHyperModel(
+            "mlp",
+            search_space={"units": (8, 64), "depth": 1, "learning_rate": (1e-5, 1e-2)},
+            # A default learning rate too low to learn anything in one epoch.
+            builder_kwargs={"learning_rate": 1e-5},
+        ),
         seed=2,
         directory=str(tmp_path),
         stages=[{"trials": 3, "epochs": 1}, {"trials": 3, "epochs": 1, "top": 2}],
@@ -338,15 +342,18 @@ def test_babysitter_stops_a_diverging_trial(iris, tmp_path):
         iris.y_train,
         validation_data=iris.validation_data,
         cv=None,  # one validation set: this test is about it
-        search_space={
-            "learning_rate": (200.0, 400.0),
-            "units": 8,
-            "depth": 1,
-            "l2": None,
-            "dropout": None,
-            "batch_size": 16,
-        },
-        builder_kwargs={"optimizer": "sgd", "batch_norm": False},
+        builder=RecipeHyperModel(
+            "mlp",
+            search_space={
+                "learning_rate": (200.0, 400.0),
+                "units": 8,
+                "depth": 1,
+                "l2": None,
+                "dropout": None,
+                "batch_size": 16,
+            },
+            builder_kwargs={"optimizer": "sgd", "batch_norm": False},
+        ),
         directory=str(tmp_path),
         stages=[{"trials": 1, "epochs": 3}],
         seed=0,
