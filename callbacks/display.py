@@ -170,7 +170,9 @@ def findings_frame(findings, stages=None):
         import pandas as pd
     except ImportError:
         return rows
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["epoch"] = frame["epoch"].astype("Int64")  # whole epochs, or <NA>
+    return frame
 
 
 def png(figure):

@@ -130,3 +130,11 @@ def test_tune_result_html_shows_the_best_trial_then_every_trial_then_the_plot(
     assert rows.count("<tr>") == 1 + len(search.sorted_rows())
     (png,) = _images(page)
     assert png[:4] == b"\x89PNG"
+
+
+def test_a_preflight_report_that_passed_shows_only_checks_and_statuses():
+    report = PreflightReport(findings=[], checks={"data_nan": "ok"}, seconds=0.1)
+    page = report._repr_html_()
+    assert 'class="verdict ok"' in page
+    assert "<th>check</th><th>status</th></tr>" in page  # no empty columns
+    assert report.table().empty
