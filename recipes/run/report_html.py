@@ -145,9 +145,9 @@ def result_html(result):
         f'<p class="muted">babysit: {epochs} epoch(s){escape(rate)} in '
         f"{result.seconds:.0f} s. {escape(result._size_line())}</p>",
         verdict(result.diagnosis),
-        "<h4>Findings</h4>",
+        "<h3>Findings</h3>",
         _findings(result._stage_pairs()),
-        "<h4>Test metrics (the held-out split, evaluated once)</h4>",
+        "<h3>Test metrics (the held-out split, evaluated once)</h3>",
         _metrics(result.metrics, result.baselines),
     ]
     if epochs:

@@ -88,7 +88,7 @@ def test_babysit_result_html_and_table():
         stages=[("preflight", found[0]), ("training", found[1])],
     )
     page = result._repr_html_()
-    _order(page, "Diagnosis: diverging_loss", "<h4>Findings", "<table>", "<img")
+    _order(page, "Diagnosis: diverging_loss", "<h3>Findings", "<table>", "<img")
     assert "&lt;b&gt;y&lt;/b&gt;" in page and "<b>y</b>" not in page
     assert "pre-flight" in page  # each finding's stage, named as in the report
     (png,) = _images(page)
