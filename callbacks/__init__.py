@@ -3,11 +3,12 @@
 Depends on keras and numpy only (TensorFlow only for `tf.GradientTape` on the
 TensorFlow backend); never imports `recipes`.
 
-Beside the callbacks, three public modules serve `recipes` and any project:
+Beside the callbacks, four public modules serve `recipes` and any project:
 `callbacks.finding` (`Finding`, the order of `SEVERITIES`, `worst_first`),
 `callbacks.heads` (what a compiled loss and the output layer expect, the
-`output_activation` check) and `callbacks.layers` (`walk_layers`,
-`watched_activations`).
+`output_activation` check), `callbacks.layers` (`walk_layers`,
+`watched_activations`) and `callbacks.display` (the HTML of the results'
+notebook displays and of `report.html`, findings as a DataFrame).
 
 Example:
 

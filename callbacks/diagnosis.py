@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from callbacks.display import block, findings_table, verdict
 from callbacks.finding import Finding, severity_rank
 
 # Root causes first: a check explains the symptoms of the checks after it.
@@ -139,6 +140,11 @@ class Diagnosis:
             "suggestion": self.suggestion,
             "evidence": [f.to_dict() for f in self.evidence],
         }
+
+    def _repr_html_(self):
+        """The verdict, then its evidence as a table (Jupyter's display)."""
+        evidence = findings_table(self.evidence)
+        return block(verdict(self), "<h4>Evidence</h4>", evidence)
 
     def __str__(self):
         also = [f.check for f in self.evidence[1:]]

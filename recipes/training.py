@@ -32,6 +32,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import time
@@ -258,18 +259,54 @@ def train_babysat(
     log = EpochLog()
     cbs.append(log)
     start = time.perf_counter()
-    model.fit(
-        x,
-        y,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_data=validation_data,
-        callbacks=cbs,
-        verbose=verbose,
-    )
+    with expected_traces():  # a fresh model traces its steps: not a retrace
+        model.fit(
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation_data,
+            callbacks=cbs,
+            verbose=verbose,
+        )
     return TrainedRun(
         rows=log.rows,
         sitter=babysitter,
         stopped_by=None if stopper is None else stopper.reason,
         seconds=time.perf_counter() - start,
     )
+
+
+class _KerasFirstTraces:
+    """Drops TensorFlow's "retracing" warning about Keras' own step functions."""
+
+    def filter(self, record):
+        text = record.getMessage()
+        return not ("tf.function retracing" in text and "TensorFlowTrainer" in text)
+
+
+@contextlib.contextmanager
+def expected_traces():
+    """Keeps TensorFlow's "retracing" warning about fresh models quiet.
+
+    Each new Keras model traces its own train, test and predict functions
+    once, and TensorFlow counts those first traces under one key that every
+    model shares (the code of Keras' step function): a few short fits of
+    fresh models in a row (a search's trials and folds, the averaged
+    networks, a repair's runs) print "5 out of the last 11 calls to
+    <function TensorFlowTrainer...> triggered tf.function retracing" though
+    no function traced twice. Inside the block that message, and only about
+    Keras' own step functions, is dropped from TensorFlow's logger; a
+    user's `tf.function` that retraces still warns. Other backends: nothing.
+    """
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    import tensorflow as tf
+
+    logger, drop = tf.get_logger(), _KerasFirstTraces()
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)

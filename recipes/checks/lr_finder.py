@@ -130,6 +130,12 @@ class LRFinderResult:
             fig.savefig(path)
         return fig
 
+    def _repr_html_(self):
+        """The rate to train with, every rule's rate and the curve, inline."""
+        from recipes.checks._display import lr_finder_html
+
+        return lr_finder_html(self)
+
     def __str__(self):
         rates = ", ".join(f"{k} {v:.3g}" for k, v in self.suggestions.items())
         return (

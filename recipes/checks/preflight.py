@@ -108,6 +108,20 @@ class PreflightReport:
                 lines.append(f"| {name} | {f.severity} | {msg} | {fix} |")
         return "\n".join(lines) + "\n"
 
+    def table(self):
+        """One row a finding: severity, check, epoch, layer, value, threshold,
+        message, suggestion (`Finding.to_dict`). A pandas DataFrame when
+        pandas is installed, else a list of dicts."""
+        from callbacks.display import findings_frame
+
+        return findings_frame(self.findings)
+
+    def _repr_html_(self):
+        """The verdict, then one row a check (Jupyter's display)."""
+        from recipes.checks._display import preflight_html
+
+        return preflight_html(self)
+
     def __str__(self):
         head = (
             f"Pre-flight: {'passed' if self.passed else 'FAILED'} "

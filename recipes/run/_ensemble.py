@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 
 import keras
@@ -71,15 +70,10 @@ def train_members(
 ):
     """`count` more networks from `make(rate, seed, splits)`, each trained
     like the first on its own fold (`member_splits`)."""
-    members = []
-    with _expected_traces():
-        for k, data in enumerate(member_splits(splits, count, seed), start=1):
-            members.append(
-                _train_one(
-                    make, data, k, learning_rate, epochs, batch_size, patience, seed
-                )
-            )
-    return members
+    return [
+        _train_one(make, data, k, learning_rate, epochs, batch_size, patience, seed)
+        for k, data in enumerate(member_splits(splits, count, seed), start=1)
+    ]
 
 
 def _train_one(make, data, k, learning_rate, epochs, batch_size, patience, seed):
@@ -98,25 +92,6 @@ def _train_one(make, data, k, learning_rate, epochs, batch_size, patience, seed)
         anneal_from=learning_rate,
     )
     return member
-
-
-@contextlib.contextmanager
-def _expected_traces():
-    """TensorFlow's logger at ERROR: each new member traces its own train and
-    test functions, and a few short fits in a row would print TensorFlow's
-    "retracing" warning about what is expected here."""
-    if keras.backend.backend() != "tensorflow":
-        yield
-        return
-    import tensorflow as tf
-
-    logger = tf.get_logger()
-    level = logger.level
-    logger.setLevel("ERROR")
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def member_scores(model, splits):

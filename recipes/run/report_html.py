@@ -12,104 +12,30 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import html
 import os
-import re
 import time
 
-from callbacks.finding import severity_rank
+from callbacks.display import (
+    PAGE_STYLE,
+    block,
+    escape,
+    figure,
+    findings_table,
+    num,
+    png,
+    table,
+    verdict,
+)
 from recipes.run.report import CAPTIONS, STAGE_NAMES, ordered_findings
-
-_STYLE = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px;
-       color: #222; padding: 0 1em; }
-h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { margin-top: 1.6em; }
-.muted { color: #666; } .verdict { padding: .8em 1.1em; border-radius: 6px; }
-.ok { background: #e8f4ea; border-left: 6px solid #55a868; }
-.bad { background: #fbeaea; border-left: 6px solid #c44e52; }
-.warn { background: #fdf1e6; border-left: 6px solid #dd8452; }
-table { border-collapse: collapse; margin: .6em 0; font-size: 13px; }
-th, td { border: 1px solid #ddd; padding: 4px 8px; vertical-align: top;
-         text-align: left; }
-th { background: #f4f4f4; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.wide { overflow-x: auto; max-width: 100%; }
-.sev-error { color: #c44e52; font-weight: 600; }
-.sev-warning { color: #c0632a; font-weight: 600; }
-.sev-info { color: #4c72b0; }
-figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
-figcaption { color: #555; font-size: 13px; max-width: 900px; }
-code { background: #f4f4f4; padding: 0 3px; border-radius: 3px; }
-"""
-
-
-def _e(value):
-    """Escaped text; `code` spans (the checks' messages use them) as <code>."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(value)))
-
-
-def _num(value):
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "" if value is None else str(value)
-
-
-def _table(header, rows, numeric=()):
-    out = ["<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"]
-    for row in rows:
-        cells = []
-        for i, cell in enumerate(row):
-            cls = ' class="num"' if i in numeric else ""
-            cells.append(f"<td{cls}>{cell}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    return "\n".join(out) + "</table>"
-
-
-def _where(finding):
-    """` (epoch 3, dense_1)`: where a finding points, epochs from 1."""
-    parts = [f"epoch {finding.epoch + 1}"] if finding.epoch is not None else []
-    parts += [_e(finding.layer)] if finding.layer else []
-    return f" ({', '.join(parts)})" if parts else ""
-
-
-def _verdict(result):
-    verdict = result.diagnosis
-    if verdict is None:
-        return (
-            '<div class="verdict ok"><b>Diagnosis: no problem found.</b> No '
-            "warning or error: nothing to fix.</div>"
-        )
-    severities = [f.severity for f in verdict.evidence] or ["warning"]
-    worst = max(severities, key=severity_rank)
-    kind = "bad" if worst == "error" else "warn"
-    evidence = ", ".join(
-        f"<code>{_e(f.check)}</code>{_where(f)}" for f in verdict.evidence
-    )
-    return (
-        f'<div class="verdict {kind}"><b>Diagnosis: {_e(verdict.cause)}.</b> '
-        f"{_e(verdict.summary)}<br><b>Fix:</b> {_e(verdict.suggestion)}"
-        f'<br><span class="muted">Evidence: {evidence}.</span></div>'
-    )
+from recipes.search._display import trials_table
 
 
 def _findings(stages):
     if not stages:
         return "<p>No check found anything to report.</p>"
-    rows = [
-        (
-            f'<span class="sev-{f.severity}">{f.severity}</span>',
-            _e(STAGE_NAMES.get(stage, stage)),
-            f"<code>{_e(f.check)}</code>",
-            "" if f.epoch is None else f.epoch + 1,
-            _e(f.layer or ""),
-            _e(f.message),
-            _e(f.suggestion),
-        )
-        for stage, f in ordered_findings(stages)
-    ]
-    header = ("severity", "stage", "check", "epoch", "layer", "what", "fix")
-    return _table(header, rows, numeric=(3,)) + (
+    ordered = ordered_findings(stages)
+    names = [STAGE_NAMES.get(stage, stage or "") for stage, _ in ordered]
+    return findings_table([f for _, f in ordered], names) + (
         '<p class="muted">Epochs are counted from 1, as on Keras\' progress bar '
         "and in the figures.</p>"
     )
@@ -123,13 +49,13 @@ def _metrics(metrics, baselines):
         keys = ["accuracy", "macro_f1"]
         parts = [
             f"<p>Accuracy <b>{metrics['accuracy']:.4f}</b>, macro F1 "
-            f"{metrics['macro_f1']:.4f}, data loss {_num(metrics['loss'])} on "
+            f"{metrics['macro_f1']:.4f}, data loss {num(metrics['loss'])} on "
             f"{n} examples.</p>",
-            _table(
+            table(
                 ("class", "precision", "recall", "F1", "support"),
                 [
                     (
-                        _e(r["class"]),
+                        escape(r["class"]),
                         f"{r['precision']:.3f}",
                         f"{r['recall']:.3f}",
                         f"{r['f1']:.3f}",
@@ -150,10 +76,10 @@ def _metrics(metrics, baselines):
         rows = [("<b>the network</b>", *(f"{metrics[k]:.4g}" for k in keys))]
         for which in ("trivial", "linear"):
             row = baselines[which]
-            rows.append((_e(row["name"]), *(f"{row[k]:.4g}" for k in keys)))
+            rows.append((escape(row["name"]), *(f"{row[k]:.4g}" for k in keys)))
         parts += [
             "<h3>Baselines (the same split)</h3>",
-            _table(("model", *keys), rows, numeric=tuple(range(1, len(keys) + 1))),
+            table(("model", *keys), rows, numeric=tuple(range(1, len(keys) + 1))),
         ]
     return "\n".join(parts)
 
@@ -162,32 +88,10 @@ def _figures(figures):
     parts = []
     for key, path in figures.items():
         with open(path, "rb") as f:
-            data = base64.b64encode(f.read()).decode("ascii")
-        parts.append(
-            f'<figure id="{_e(key)}"><img alt="{_e(key)}" '
-            f'src="data:image/png;base64,{data}"><figcaption><b>'
-            f"{_e(os.path.basename(path))}</b>: {_e(CAPTIONS.get(key, ''))}"
-            "</figcaption></figure>"
-        )
+            data = f.read()
+        caption = f"<b>{escape(os.path.basename(path))}</b>: "
+        parts.append(figure(data, key, caption + escape(CAPTIONS.get(key, ""))))
     return "\n".join(parts) or "<p>No figures.</p>"
-
-
-def _trials(search):
-    table = search.table()
-    rows = table.to_dict("records") if hasattr(table, "to_dict") else table
-    if not rows:
-        return "<p>No trial finished.</p>"
-    skip = {"reason"}
-    header = [k for k in rows[0] if k not in skip]
-
-    def cell(value):
-        if isinstance(value, float):
-            return f"{value:.3g}"
-        return "" if value is None else str(value)
-
-    body = [tuple(_e(cell(r.get(k))) for k in header) for r in rows]
-    table = _table(header, body, numeric=tuple(range(len(header))))
-    return f'<div class="wide">{table}</div>'
 
 
 def write_html(run_dir, result, state, title=None):
@@ -204,11 +108,11 @@ def write_html(run_dir, result, state, title=None):
     """
     title = title or "Training report"
     sections = [
-        f"<h1>{_e(title)}</h1>",
+        f"<h1>{escape(title)}</h1>",
         f'<p class="muted">Written by keras-recipes on '
         f"{time.strftime('%Y-%m-%d %H:%M')}; the run took {result.seconds:.0f} s. "
-        f"{_e(result._size_line())}</p>",
-        _verdict(result),
+        f"{escape(result._size_line())}</p>",
+        verdict(result.diagnosis),
         "<h2>Findings</h2>",
         _findings(state.stages),
         "<h2>Test metrics (the held-out split, evaluated once)</h2>",
@@ -217,10 +121,10 @@ def write_html(run_dir, result, state, title=None):
         _figures(state.figures),
     ]
     if result.search is not None:
-        sections += ["<h2>Random search: every trial</h2>", _trials(result.search)]
+        sections += ["<h2>Random search: every trial</h2>", trials_table(result.search)]
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>\n"
+        f"<title>{escape(title)}</title><style>{PAGE_STYLE}</style></head><body>\n"
         + "\n".join(sections)
         + "\n</body></html>\n"
     )
@@ -228,3 +132,31 @@ def write_html(run_dir, result, state, title=None):
     with open(path, "w", encoding="utf-8") as f:
         f.write(page)
     return path
+
+
+def result_html(result):
+    """`BabysitResult._repr_html_`: the report's verdict, findings and test
+    metrics, the training curves inline, and where `report.html` is."""
+    epochs = len(result.history.get("loss", []))
+    rate = ""
+    if result.learning_rate is not None:
+        rate = f" at learning rate {result.learning_rate:.3g}{result._lr_cuts()}"
+    parts = [
+        f'<p class="muted">babysit: {epochs} epoch(s){escape(rate)} in '
+        f"{result.seconds:.0f} s. {escape(result._size_line())}</p>",
+        verdict(result.diagnosis),
+        "<h3>Findings</h3>",
+        _findings(result._stage_pairs()),
+        "<h3>Test metrics (the held-out split, evaluated once)</h3>",
+        _metrics(result.metrics, result.baselines),
+    ]
+    if epochs:
+        curves = png(result.plot())
+        parts.append(figure(curves, "curves", escape(CAPTIONS["curves"])))
+    page = os.path.join(result.run_dir, "report.html")
+    if result.run_dir and os.path.isfile(page):
+        parts.append(
+            f'<p class="muted">Every figure, in the run folder\'s report: '
+            f"<code>{escape(page)}</code>.</p>"
+        )
+    return block(*parts)

@@ -39,6 +39,10 @@ class BabysitResult:
             or training mean) and a linear model on the same split
             (`recipes.run.baselines`), `{}` without a test split.
         ensemble: How many networks `model` averages (1: a single one).
+        stages: `(stage, Finding)` pairs, the findings with the step that
+            found them (`"data"`, `"search"`, `"preflight"`,
+            `"lr_range_test"`, `"training"`, `"baseline"`), as in
+            `findings.json`.
     """
 
     model: object
@@ -54,6 +58,7 @@ class BabysitResult:
     baselines: dict = dataclasses.field(default_factory=dict, repr=False)
     num_train: int = 0
     ensemble: int = 1
+    stages: list = dataclasses.field(default_factory=list, repr=False)
 
     @classmethod
     def from_state(cls, state, *, run_dir):
@@ -175,6 +180,31 @@ class BabysitResult:
         from recipes.run.plots import plot_curves
 
         return plot_curves(self.history, self.findings, path)
+
+    def _stage_pairs(self):
+        """`stages`, or the findings with no stage (a result made by hand)."""
+        return list(self.stages) or [(None, f) for f in self.findings]
+
+    def table(self):
+        """One row a finding: stage, severity, check, epoch (from 1), layer,
+        value, threshold, message, suggestion, in the order found (the rows
+        of `findings.json`). A pandas DataFrame when pandas is installed,
+        else a list of dicts.
+
+        Returns:
+            The findings' table.
+        """
+        from callbacks.display import findings_frame
+
+        pairs = self._stage_pairs()
+        return findings_frame([f for _, f in pairs], [s for s, _ in pairs])
+
+    def _repr_html_(self):
+        """The verdict, the findings, the test metrics and the training
+        curves, in `report.html`'s look (Jupyter's display)."""
+        from recipes.run.report_html import result_html
+
+        return result_html(self)
 
     def __str__(self):
         return self.summary()

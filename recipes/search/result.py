@@ -279,3 +279,10 @@ class TuneResult:
         from recipes.search import _plot
 
         return _plot.plot_trials(self, path)
+
+    def _repr_html_(self):
+        """The best trial, the findings, every trial best first and the plot
+        (Jupyter's display)."""
+        from recipes.search._display import tune_html
+
+        return tune_html(self)

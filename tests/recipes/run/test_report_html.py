@@ -115,3 +115,14 @@ def test_report_html_renders_in_headless_chromium(run, tmp_path):
     # the confusion matrix) cover a visible share of the page, not white only
     saturation = pixels.max(axis=2) - pixels.min(axis=2)
     assert (saturation > 0.3).mean() > 0.005, (saturation > 0.3).mean()
+
+
+def test_a_real_run_shows_itself_like_its_report(run):
+    result, out = run
+    assert [f for _, f in result.stages] == result.findings  # from the run's state
+    page = result._repr_html_()
+    assert page.index("Diagnosis") < page.index("<table>") < page.index("<img")
+    assert str(out / "report.html") in page
+    frame = result.table()
+    assert len(frame) == len(result.findings)
+    assert set(frame["stage"]) <= {"data", "training", "baseline"}
