@@ -106,6 +106,20 @@ def _split(x, y, fraction, task, seed):
     )
 
 
+def _held_out(x_part, y_part, name, x, task, num_classes):
+    """Checks held-out inputs (shaped like `x`) and labels (`x_<name>`,
+    `y_<name>`)."""
+    x_part = _validate.check_x(x_part, f"x_{name}", input_shape=x.shape[1:])
+    y_part = _validate.check_labels(
+        y_part,
+        task=task,
+        num_classes=num_classes,
+        name=f"y_{name}",
+        length=len(x_part),
+    )
+    return x_part, y_part
+
+
 def prepare_data(
     x,
     y,
@@ -137,14 +151,7 @@ def prepare_data(
                 f"Received: x_test is None={x_test is None}, "
                 f"y_test is None={y_test is None}"
             )
-        x_test = _validate.check_x(x_test, "x_test", input_shape=x.shape[1:])
-        y_test = _validate.check_labels(
-            y_test,
-            task=task,
-            num_classes=num_classes,
-            name="y_test",
-            length=len(x_test),
-        )
+        x_test, y_test = _held_out(x_test, y_test, "test", x, task, num_classes)
     elif test_split > 0:
         x, x_test, y, y_test = _split(x, y, test_split, task, seed)
     if validation_data is not None:
@@ -155,14 +162,7 @@ def prepare_data(
                 "`validation_data` must be a tuple `(x_val, y_val)`. "
                 f"Received: validation_data of type {type(validation_data).__name__}"
             )
-        x_val = _validate.check_x(validation_data[0], "x_val", input_shape=x.shape[1:])
-        y_val = _validate.check_labels(
-            validation_data[1],
-            task=task,
-            num_classes=num_classes,
-            name="y_val",
-            length=len(x_val),
-        )
+        x_val, y_val = _held_out(*validation_data, "val", x, task, num_classes)
     else:
         _validate.check_fraction(validation_split, "validation_split")
         if validation_split <= 0:
