@@ -34,6 +34,7 @@ def _babysit(args, x, y, search=None, **kwargs):
     its private door, since `babysit(tune=True)` runs the default search."""
     from callbacks import Babysitter
     from recipes.run import _door, _fit_callbacks
+    from recipes.run._state import DataArgs
     from recipes.run.babysit import babysit, babysit_checked
 
     training = dict(
@@ -66,7 +67,9 @@ def _babysit(args, x, y, search=None, **kwargs):
             tune=True,
             **training,
         )
-        result = babysit_checked(x, y, options, output_dir=args.output_dir, **kwargs)
+        title = kwargs.pop("title", None)
+        data = DataArgs(x, y, **kwargs)
+        result = babysit_checked(data, options, output_dir=args.output_dir, title=title)
     print()
     print(result.summary())
     if args.strict and result.errors:

@@ -88,7 +88,8 @@ class TrainedRun:
 
 class StopOnError(keras.callbacks.Callback):
     """Stops training at the end of the first epoch the Babysitter has an
-    error finding (NaN or diverging loss, dead network, ...).
+    error finding (NaN or diverging loss, dead network, ...), or an error
+    of one of `checks`.
 
     The `diverging_loss` value `LossWatch` reports is already the data
     loss, the weight penalty taken off, so a large L2 alone never stops a
@@ -97,14 +98,17 @@ class StopOnError(keras.callbacks.Callback):
     Args:
         sitter: The `callbacks.Babysitter` of the same `fit`, placed before
             this callback in the list.
+        checks: The check names whose errors stop the run, or `None` for
+            every check. Defaults to `None`.
 
     Attributes:
         reason: The finding that stopped the run, or `None`.
     """
 
-    def __init__(self, sitter):
+    def __init__(self, sitter, checks=None):
         super().__init__()
         self.sitter = sitter
+        self.checks = None if checks is None else frozenset(checks)
         self.reason = None
 
     def on_train_begin(self, logs=None):
@@ -114,7 +118,9 @@ class StopOnError(keras.callbacks.Callback):
         if self.reason is not None:
             return
         for finding in self.sitter.findings:
-            if finding.severity == "error":
+            if finding.severity == "error" and (
+                self.checks is None or finding.check in self.checks
+            ):
                 self.reason = finding
                 self.model.stop_training = True
                 return
@@ -200,8 +206,9 @@ def train_babysat(
         batch_size: As in `Model.fit`. Defaults to `None` (Keras' 32).
         babysitter: A `callbacks.Babysitter` to watch the run, or `None`
             for none. Defaults to `None`.
-        stop_on_error: Stop at the end of the first epoch with an error
-            finding (needs `babysitter`). Defaults to `False`.
+        stop_on_error: `True`: stop at the end of the first epoch with an
+            error finding (needs `babysitter`); a collection of check
+            names: only on an error of one of them. Defaults to `False`.
         patience: Epochs without a better `monitor` before stopping early;
             `None` trains every epoch. Defaults to `None`.
         monitor: What early stopping, annealing and the checkpoint watch.
@@ -235,7 +242,8 @@ def train_babysat(
     if babysitter is not None:
         cbs.append(babysitter)
         if stop_on_error:
-            stopper = StopOnError(babysitter)
+            checks = None if stop_on_error is True else stop_on_error
+            stopper = StopOnError(babysitter, checks)
             cbs.append(stopper)
     cbs += list(callbacks)
     if patience is not None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import time
 
+from callbacks.display import escape as _e
+from callbacks.display import table as _table
 from recipes.run._report_sections import _cell, _fmt
 from recipes.run.plots import plot_curves
 from recipes.run.report import _diagnosis_section
-from recipes.run.report_html import _STYLE, _e, _figures, _table
+from recipes.run.report_html import figures_html, write_page
 
 _COLUMNS = ("run", "change", "metric", "verdict", "epochs_run", "seconds", "accepted")
 
@@ -108,17 +110,8 @@ def _html(run_dir, result, figures):
         "<h2>Every run</h2>",
         _table(_COLUMNS, [tuple(_e(c) for c in row) for row in _rows(result)]),
         "<h2>Before</h2>",
-        _figures({"curves": figures["curves_before"]}),
+        figures_html({"curves": figures["curves_before"]}),
         "<h2>After</h2>",
-        _figures({"curves": figures["curves_after"]}),
+        figures_html({"curves": figures["curves_after"]}),
     ]
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Repair report</title><style>{_STYLE}</style></head><body>\n"
-        + "\n".join(sections)
-        + "\n</body></html>\n"
-    )
-    path = os.path.join(run_dir, "report.html")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(page)
-    return path
+    return write_page(run_dir, "Repair report", sections)

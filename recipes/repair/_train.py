@@ -4,11 +4,11 @@
 checks on it (`recipes.preflight`: the data faults the Babysitter cannot see
 from inside `fit`, such as labels out of range), trains it through the
 recipe's one training step (`recipes.training.train_babysat`) with the
-Babysitter and an `Abandon` that ends a candidate showing the failure it was
-meant to fix, and scores it on the validation data (`_outcome`). A `fit`
-that raises (labels out of the loss's range crash TensorFlow's
-sparse cross-entropy) is a run that ended at once: its model is scored
-untrained and the error is its `stopped_by`.
+Babysitter, stopping a candidate that shows the failure it was meant to fix
+(an error of that check, or a NaN loss), and scores it on the validation
+data (`_outcome`). A `fit` that raises (labels out of the loss's range
+crash TensorFlow's sparse cross-entropy) is a run that ended at once: its
+model is scored untrained and the error is its `stopped_by`.
 """
 
 from __future__ import annotations
@@ -26,30 +26,6 @@ from recipes.training import train_babysat
 
 # What the Babysitter says about its own watch, not about the program
 _WATCH_ONLY = ("activation_checks_skipped", "gradient_checks_skipped")
-
-
-class Abandon(keras.callbacks.Callback):
-    """Stops a run at the end of the epoch where the Babysitter found an
-    error of one of `checks`, or a NaN loss; the check is in `reason`.
-    Put it after the Babysitter. It changes nothing else."""
-
-    def __init__(self, sitter, checks):
-        super().__init__()
-        self.sitter = sitter
-        self.checks = set(checks) | {"nan_loss"}
-        self.reason = None
-
-    def on_train_begin(self, logs=None):
-        self.reason = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.reason is not None:
-            return
-        for finding in self.sitter.findings:
-            if finding.severity == "error" and finding.check in self.checks:
-                self.reason = finding.check
-                self.model.stop_training = True
-                return
 
 
 @dataclasses.dataclass(eq=False)
@@ -82,7 +58,6 @@ def train(plan, seed, *, abandon_on, verbose):
     model = fresh_model(plan, seed)
     logits = bool(head(plan)[1])
     sitter = Babysitter(verbose=1 if verbose > 1 else 0)
-    abandon = Abandon(sitter, abandon_on)
     per_epoch = EpochOutcome(plan.task, plan.x_val, plan.y_val, logits)
     checked = []
     if not plan.subclassed:  # the checks need a known input shape
@@ -90,7 +65,7 @@ def train(plan, seed, *, abandon_on, verbose):
             model, plan.x, plan.y, validation_data=(plan.x_val, plan.y_val), seed=seed
         ).findings
     keras.utils.set_random_seed(seed)  # the fit as without the checks
-    start, crash, history = time.perf_counter(), None, {}
+    start, crash, history, stopped = time.perf_counter(), None, {}, None
     try:
         trained = train_babysat(
             model,
@@ -100,10 +75,12 @@ def train(plan, seed, *, abandon_on, verbose):
             epochs=plan.epochs,
             batch_size=plan.batch_size,
             babysitter=sitter,
+            stop_on_error={*abandon_on, "nan_loss"},
             patience=plan.early_stopping,
-            callbacks=[abandon, per_epoch, *plan.fit_kwargs.get("callbacks", [])],
+            callbacks=[per_epoch, *plan.fit_kwargs.get("callbacks", [])],
         )
         history = trained.history
+        stopped = trained.stopped_by and trained.stopped_by.check
     except Exception as e:  # noqa: BLE001 - a program that crashes is a result
         crash = f"crashed: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
     history = {k: [float(v) for v in vals] for k, vals in history.items()}
@@ -123,5 +100,5 @@ def train(plan, seed, *, abandon_on, verbose):
         epoch_metric=list(per_epoch.values),
         epochs_run=len(per_epoch.values),
         seconds=time.perf_counter() - start,
-        stopped_by=crash or abandon.reason,
+        stopped_by=crash or stopped,
     )

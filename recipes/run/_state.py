@@ -7,6 +7,23 @@ import dataclasses
 
 
 @dataclasses.dataclass(frozen=True)
+class DataArgs:
+    """`babysit`'s data arguments, as given: what to split and how."""
+
+    x: object
+    y: object
+    x_test: object = None
+    y_test: object = None
+    validation_data: object = None
+    validation_split: float = 0.15
+    test_split: float = 0.2
+    task: str = "auto"
+    class_names: object = None
+    table: object = None  # an unfitted TablePreprocessor, for a DataFrame x
+    target_name: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class RunOptions:
     """`babysit`'s training arguments, checked once at the door."""
 

@@ -16,6 +16,7 @@ import time
 
 from recipes.run import _steps as steps
 from recipes.run._before_training import say
+from recipes.run._state import DataArgs
 from recipes.run.result import BabysitResult
 
 
@@ -212,10 +213,9 @@ def babysit(
         strict=strict,
         ensemble=ensemble,
     )
-    return babysit_checked(
+    data = DataArgs(
         x,
         y,
-        options,
         x_test=x_test,
         y_test=y_test,
         validation_data=validation_data,
@@ -225,32 +225,15 @@ def babysit(
         class_names=class_names,
         table=table,
         target_name=target_name,
-        output_dir=output_dir,
-        title=title,
     )
+    return babysit_checked(data, options, output_dir=output_dir, title=title)
 
 
-def babysit_checked(
-    x,
-    y,
-    options,
-    *,
-    x_test=None,
-    y_test=None,
-    validation_data=None,
-    validation_split=0.15,
-    test_split=0.2,
-    task="auto",
-    class_names=None,
-    table=None,
-    target_name=None,
-    output_dir=None,
-    title=None,
-):
+def babysit_checked(data, options, *, output_dir=None, title=None):
     """`babysit` past its door (private; the command line's `tune` calls
-    it): `options` are the `RunOptions` its door checked, the rest
-    `babysit`'s data arguments. Splits the data, encodes a table, runs the
-    steps into the run folder."""
+    it): `data` is a `DataArgs`, `options` the `RunOptions` its door
+    checked. Splits the data, encodes a table, runs the steps into the run
+    folder."""
     import keras
 
     from recipes.run import _door, _flow
@@ -258,23 +241,25 @@ def babysit_checked(
     start = time.perf_counter()
     if options.seed is not None:
         keras.utils.set_random_seed(options.seed)
-    frame = None
+    x, x_test, validation_data, frame = data.x, data.x_test, data.validation_data, None
     if steps.is_frame(x):
         x, x_test, validation_data, frame = steps.frame_rows(x, x_test, validation_data)
     splits = steps.prepare_data(
         x,
-        y,
+        data.y,
         x_test=x_test,
-        y_test=y_test,
+        y_test=data.y_test,
         validation_data=validation_data,
-        validation_split=validation_split,
-        test_split=test_split,
-        task=task,
-        class_names=class_names,
+        validation_split=data.validation_split,
+        test_split=data.test_split,
+        task=data.task,
+        class_names=data.class_names,
         seed=options.seed,
     )
     if frame is not None:
-        splits = steps.encode_frame(splits, frame, table=table, target_name=target_name)
+        splits = steps.encode_frame(
+            splits, frame, table=data.table, target_name=data.target_name
+        )
     _door.check_against_data(splits, options)
     final, tmp = steps.open_run_dir(output_dir)
     try:

@@ -84,7 +84,8 @@ def _metrics(metrics, baselines):
     return "\n".join(parts)
 
 
-def _figures(figures):
+def figures_html(figures):
+    """`{key: PNG path}` as embedded figures with their captions."""
     parts = []
     for key, path in figures.items():
         with open(path, "rb") as f:
@@ -118,10 +119,16 @@ def write_html(run_dir, result, state, title=None):
         "<h2>Test metrics (the held-out split, evaluated once)</h2>",
         _metrics(result.metrics, result.baselines),
         "<h2>Figures</h2>",
-        _figures(state.figures),
+        figures_html(state.figures),
     ]
     if result.search is not None:
         sections += ["<h2>Random search: every trial</h2>", trials_table(result.search)]
+    return write_page(run_dir, title, sections)
+
+
+def write_page(run_dir, title, sections):
+    """Writes `sections` (HTML strings) as `report.html`, a self-contained
+    page, in `run_dir`; returns its path."""
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{PAGE_STYLE}</style></head><body>\n"

@@ -88,6 +88,22 @@ def test_stop_on_error_stops_at_the_first_error_and_keeps_it():
     assert stopper.reason is None
 
 
+def test_stop_on_error_can_watch_some_checks_only():
+    from callbacks import Finding
+
+    class Sitter:
+        findings = [Finding("dead_units", "error", epoch=0)]
+
+    stopper = StopOnError(Sitter(), checks={"nan_loss"})
+    stopper.set_model(_model(0, 0.01, width=4))
+    stopper.on_train_begin()
+    stopper.on_epoch_end(0)
+    assert stopper.reason is None and not stopper.model.stop_training
+    Sitter.findings.append(Finding("nan_loss", "error", epoch=1))
+    stopper.on_epoch_end(1)
+    assert stopper.reason.check == "nan_loss" and stopper.model.stop_training
+
+
 def test_a_run_that_cannot_improve_is_annealed_then_stopped(tmp_path):
     x, y = _data()
     model = _model(0, 0.01, width=16)

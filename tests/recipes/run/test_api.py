@@ -12,6 +12,7 @@ import callbacks
 import recipes
 from recipes import datasets
 from recipes.run import _defaults, _door
+from recipes.run._state import DataArgs
 from recipes.run._steps import Splits
 from recipes.run.babysit import babysit_checked
 
@@ -150,9 +151,8 @@ def test_tune_true_searches_the_hypermodel_given(iris, tmp_path):
         strict=False,
         **FAST,
     )
-    result = babysit_checked(
-        iris.x_train, iris.y_train, options, output_dir=tmp_path / "run"
-    )
+    data = DataArgs(iris.x_train, iris.y_train)
+    result = babysit_checked(data, options, output_dir=tmp_path / "run")
     table = result.search.table()
     assert len(table) == 2 and set(table["depth"]) == {1}
     assert table["units"].between(8, 16).all()
