@@ -176,7 +176,62 @@ def build_parser():
     predict.add_argument(
         "--output", metavar="PATH", help="CSV to write; default: standard output"
     )
+    _add_repair(sub)
     return parser
+
+
+def _add_repair(sub):
+    repair = sub.add_parser(
+        "repair",
+        help="find what is wrong with a saved model's training, fix it, prove it",
+        description="Trains a fresh copy of MODEL (a compiled .keras file, "
+        "loaded in Keras' safe mode only: a Lambda layer is refused) on DATA, "
+        "watched by the Babysitter; when the run fails, tries the fixes its "
+        "verdict names, each from the same start with the same budget, and "
+        "keeps one only when the validation metric beats the baseline beyond "
+        "the measured noise (recipes.repair). Writes the run folder (report, "
+        "before/after curves, model.keras) and prints the result, the changes "
+        "as code.",
+        epilog="Exit status: 0 when the repair ran, whether or not a change was "
+        "accepted (the printed result says which); 2 on bad input (one line on "
+        "stderr, nothing written); 130 when interrupted (no run folder left).",
+    )
+    repair.add_argument(
+        "model", metavar="MODEL", help="a compiled Keras model saved as .keras"
+    )
+    repair.add_argument(
+        "data",
+        metavar="DATA",
+        help=".npz with arrays x_train, y_train and optionally x_val, y_val "
+        "(no pickles), or a .csv / .tsv of numeric columns with --target",
+    )
+    repair.add_argument("--target", help="label column of a CSV file")
+    repair.add_argument(
+        "--epochs",
+        type=int,
+        default=20,
+        help="epochs of every run, the budget each fix is judged on; default: 20",
+    )
+    repair.add_argument("--batch-size", type=int, help="default: 32 (Keras')")
+    repair.add_argument(
+        "--max-retrains",
+        type=int,
+        default=6,
+        help="most training runs after the baseline; default: 6",
+    )
+    repair.add_argument(
+        "--validation-split",
+        type=float,
+        help="share of the rows held out (the last ones, as fit takes them) when "
+        "DATA has no x_val, y_val; default: 0.2",
+    )
+    repair.add_argument("--seed", type=int, default=0, help="default: 0")
+    repair.add_argument(
+        "--output-dir", help="run folder (new or empty); default: runs/<timestamp>"
+    )
+    repair.add_argument(
+        "--quiet", action="store_true", help="print only the result, not each run"
+    )
 
 
 def _flags(parser):

@@ -5,9 +5,11 @@
     keras-recipes check data.npz            # pre-flight checks only
     keras-recipes tune data.npz             # random search, then the run
     keras-recipes predict model.keras new.csv --output preds.csv
+    keras-recipes repair model.keras data.npz --epochs 20   # fix a saved program
 
-Exit status: 0 on success, 2 on bad input (one line on stderr, no
-traceback), 1 when `--strict` is given and a check reported an error.
+Exit status: 0 on success (for `repair`: it ran, fixed or not), 2 on bad
+input (one line on stderr, no traceback, nothing written), 1 when `--strict`
+is given and a check reported an error.
 
 Cheap checks (flags, the data file, its labels, the run folder) run before
 Keras is imported; Keras and TensorFlow are then imported with TensorFlow's
@@ -176,6 +178,10 @@ def _predict(args):
 
 
 def _run(args):
+    if args.command == "repair":
+        from recipes._cli_repair import run_repair
+
+        return run_repair(args)
     positive(
         args,
         "epochs",
