@@ -69,7 +69,7 @@ def repair(
     on by more than twice the run-to-run noise, measured on the runs
     themselves: the paired bootstrap spread of the metric's difference over
     the validation rows, and the spread of the reference run's metric over
-    its last three epochs (see `recipes.repair._outcome`). An accepted
+    its last five epochs (see `recipes.repair._outcome`). An accepted
     program is diagnosed again; if it still fails, the next fix stacks on
     it, until it is healthy, no fix is left, or `max_retrains` runs.
 
