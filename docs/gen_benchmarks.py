@@ -12,7 +12,8 @@ from its JSON (tests/docs/test_benchmark_pages.py runs the same comparison).
 The prose around the tables is written by hand; the tables never are. Each
 table is formatted as the benchmark script that wrote its JSON prints it.
 
-The tables live in `docs/_tables_runs.py` and `docs/_tables_search.py`. Needs
+The tables live in `docs/_tables_runs.py`, `docs/_tables_search.py` and
+`docs/_tables_repair.py`. Needs
 only the standard library: no Keras, no benchmark is run.
 """
 
@@ -25,6 +26,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
+import _tables_repair as repair  # noqa: E402
 import _tables_runs as runs  # noqa: E402
 import _tables_search as search  # noqa: E402
 
@@ -38,7 +40,7 @@ BLOCK = re.compile(
 
 GENERATORS = {
     name: getattr(module, name)
-    for module in (runs, search)
+    for module in (runs, search, repair)
     for name in dir(module)
     if not name.startswith("_")
     and callable(getattr(module, name))
