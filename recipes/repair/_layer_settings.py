@@ -12,7 +12,7 @@ from typing import ClassVar
 import keras
 
 from recipes.repair._edit import WEIGHTED, from_config, hidden_layers, rebuild
-from recipes.repair.fixes import Change, Fix
+from recipes.repair.fixes import Change, Fix, LayerFix
 
 
 def _of(model, kind):
@@ -20,7 +20,7 @@ def _of(model, kind):
 
 
 @dataclasses.dataclass(frozen=True)
-class BatchNormMomentum(Fix):
+class BatchNormMomentum(LayerFix):
     """Sets every BatchNormalization's `momentum` (lower: the moving
     statistics that inference uses catch up in fewer steps)."""
 
@@ -35,20 +35,8 @@ class BatchNormMomentum(Fix):
             if layer.momentum != self.momentum
         ]
 
-    def _applies(self, plan):
-        return bool(self._layers(plan))
-
-    def apply(self, plan):
-        chosen = {id(layer) for layer in self._layers(plan)}
-        model = rebuild(
-            plan.model,
-            replace=lambda layer: (
-                from_config(layer, momentum=self.momentum)
-                if id(layer) in chosen
-                else None
-            ),
-        )
-        return plan.replace(model=model)
+    def _edited(self, layer):
+        return from_config(layer, momentum=self.momentum)
 
     def change(self, plan):
         old = sorted({layer.momentum for layer in self._layers(plan)})
@@ -124,7 +112,7 @@ def _l2(layer):
 
 
 @dataclasses.dataclass(frozen=True)
-class L2(Fix):
+class L2(LayerFix):
     """Sets the L2 weight penalty of every Dense/Conv kernel to `factor`
     (`0` removes it)."""
 
@@ -139,22 +127,12 @@ class L2(Fix):
             if isinstance(layer, WEIGHTED) and abs(_l2(layer) - self.factor) > 1e-12
         ]
 
-    def _applies(self, plan):
-        return bool(self._layers(plan))
-
-    def apply(self, plan):
-        chosen = {id(layer) for layer in self._layers(plan)}
+    def _edited(self, layer):
         reg = keras.regularizers.L2(self.factor) if self.factor else None
-
-        def replace(layer):
-            if id(layer) not in chosen:
-                return None
-            return from_config(
-                layer,
-                kernel_regularizer=keras.regularizers.serialize(reg) if reg else None,
-            )
-
-        return plan.replace(model=rebuild(plan.model, replace=replace))
+        return from_config(
+            layer,
+            kernel_regularizer=keras.regularizers.serialize(reg) if reg else None,
+        )
 
     def change(self, plan):
         old = sorted({_l2(layer) for layer in self._layers(plan)})

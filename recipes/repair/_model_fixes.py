@@ -21,7 +21,7 @@ from recipes.repair._edit import (
     rebuild,
 )
 from recipes.repair._plan import head, last_layer
-from recipes.repair.fixes import Change, Fix
+from recipes.repair.fixes import Change, Fix, LayerFix
 
 _SATURATING = ("sigmoid", "tanh", "hard_sigmoid", "softsign")
 _RELU = ("relu", "leaky_relu", "elu", "selu", "gelu", "silu", "relu6")
@@ -161,7 +161,7 @@ def _statistics(x):
 
 
 @dataclasses.dataclass(frozen=True)
-class ReluHe(Fix):
+class ReluHe(LayerFix):
     """Saturating hidden activations (sigmoid, tanh) -> ReLU with He init."""
 
     name: ClassVar[str] = "relu_he"
@@ -174,20 +174,10 @@ class ReluHe(Fix):
             if activation_name(layer) in _SATURATING
         ]
 
-    def _applies(self, plan):
-        return bool(self._layers(plan))
-
-    def apply(self, plan):
-        chosen = {id(layer) for layer in self._layers(plan)}
-
-        def replace(layer):
-            if id(layer) not in chosen:
-                return None
-            if isinstance(layer, keras.layers.Activation):
-                return from_config(layer, activation="relu")
-            return from_config(layer, activation="relu", kernel_initializer="he_normal")
-
-        return plan.replace(model=rebuild(plan.model, replace=replace))
+    def _edited(self, layer):
+        if isinstance(layer, keras.layers.Activation):
+            return from_config(layer, activation="relu")
+        return from_config(layer, activation="relu", kernel_initializer="he_normal")
 
     def change(self, plan):
         layers = self._layers(plan)
@@ -203,7 +193,7 @@ class ReluHe(Fix):
 
 
 @dataclasses.dataclass(frozen=True)
-class Initializers(Fix):
+class Initializers(LayerFix):
     """The initializer each activation calls for: He for the ReLU family,
     Glorot otherwise; zero biases where a constant bias was set."""
 
@@ -227,18 +217,8 @@ class Initializers(Fix):
     def _layers(self, plan):
         return [layer for layer in hidden_layers(plan.model) if self._wanted(layer)]
 
-    def _applies(self, plan):
-        return bool(self._layers(plan))
-
-    def apply(self, plan):
-        chosen = {id(layer) for layer in self._layers(plan)}
-
-        def replace(layer):
-            if id(layer) not in chosen:
-                return None
-            return from_config(layer, **self._wanted(layer))
-
-        return plan.replace(model=rebuild(plan.model, replace=replace))
+    def _edited(self, layer):
+        return from_config(layer, **self._wanted(layer))
 
     def change(self, plan):
         lines = []

@@ -89,6 +89,33 @@ class Fix:
         return None
 
 
+class LayerFix(Fix):
+    """A fix that edits some layers: `_layers(plan)` chooses them and
+    `_edited(layer)` gives each one's replacement; the model is rebuilt
+    with them, every other layer as it was."""
+
+    level: ClassVar[str] = "model"
+
+    def _layers(self, plan):
+        raise NotImplementedError
+
+    def _edited(self, layer):
+        raise NotImplementedError
+
+    def _applies(self, plan):
+        return bool(self._layers(plan))
+
+    def apply(self, plan):
+        from recipes.repair._edit import rebuild
+
+        chosen = {id(layer) for layer in self._layers(plan)}
+
+        def replace(layer):
+            return self._edited(layer) if id(layer) in chosen else None
+
+        return plan.replace(model=rebuild(plan.model, replace=replace))
+
+
 class _OptimizerFix(Fix):
     """A fix that is a new optimizer: `target(plan)` gives its config."""
 
