@@ -65,7 +65,7 @@ def faulty_multi_hot_softmax_mse(seed, out_act="softmax", loss="mse"):
     F,
     "wine: the scaler fitted and applied to the training inputs only; the "
     "validation inputs stay raw",
-    expected=("unnormalized_input",),  # no check compares the two splits yet
+    expected=("held_out_scale",),
     fix_words=("validation", "scal|standardiz|normaliz"),
 )
 def faulty_validation_unscaled(seed, scale_validation=False):

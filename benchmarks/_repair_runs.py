@@ -184,18 +184,26 @@ def as_arrays(spec):
 def data_changed(spec, changes):
     """The spec with the repair's data changes made to it by running their
     code as printed (what the user is told to do to their pipeline), so the
-    repaired model is scored on the data it expects; `(spec, error or None)`."""
+    repaired model is scored on the data it expects; `(spec, error or None)`.
+    The code sees `x_train, y_train, x_val, y_val`, and, where fit takes its
+    validation rows with `validation_split`, all the rows as `x, y` (a
+    shuffle before the split changes those)."""
     code = [c.code for c in changes if c.level == "data"]
     if not code:
         return spec, None
     xv, yv = validation_arrays(spec)
     names = {"np": np, "x_train": spec["x"], "y_train": spec["y"]}
     names.update(x_val=np.array(xv), y_val=np.array(yv))
+    split = spec["eval_data"] is None and not isinstance(spec["validation_data"], tuple)
+    if split:
+        names.update(x=spec["x"], y=spec["y"])
     try:
         for text in code:
             exec(text, names)  # the repair's own printed code
     except Exception as e:  # noqa: BLE001 - code that does not run is a result
         return spec, f"{type(e).__name__}: {e}"[:300]
+    if split and (names["x"] is not spec["x"] or names["y"] is not spec["y"]):
+        return dict(spec, x=names["x"], y=names["y"]), None  # split again
     return dict(spec, eval_data=(names["x_val"], names["y_val"])), None
 
 

@@ -40,6 +40,7 @@ _RANK = (
     "output_activation",
     "regularization_loss",
     "unnormalized_input",
+    "held_out_scale",
     "initial_loss",
     "batchnorm_statistics",
     "nan_loss",

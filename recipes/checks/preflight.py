@@ -25,6 +25,7 @@ CHECKS = {
     "unnormalized_input": data_checks.unnormalized_input,
     "class_imbalance": row_checks.class_imbalance,
     "train_test_overlap": row_checks.train_test_overlap,
+    "held_out_scale": row_checks.held_out_scale,
     "initial_loss": data_checks.initial_loss,
     "regularization_loss": model_checks.regularization_loss,
     "overfit_small_subset": training_checks.overfit_small_subset,
@@ -168,7 +169,7 @@ def preflight(
 
     Checks: `data_nan`, `label_range`, `output_activation`,
     `constant_features`, `unnormalized_input`, `class_imbalance`,
-    `train_test_overlap`, `initial_loss`, `regularization_loss`,
+    `train_test_overlap`, `held_out_scale`, `initial_loss`, `regularization_loss`,
     `overfit_small_subset`, `input_independent_baseline`.
 
     Args:

@@ -170,6 +170,7 @@ def make_plan(model, x, y, validation_data, validation_split, **settings):
         task="unknown",
         subclassed=subclassed,
         fit_kwargs=dict(settings["fit_kwargs"]),
+        split=None if validation_data is not None else float(validation_split),
     )
     kind, _, _, units = head(plan)
     if units is None:  # a subclassed model: its width from one call of a copy

@@ -132,3 +132,102 @@ class ImputeMissing(Fix):
             "x_train = np.where(np.isnan(x_train), means, x_train)  # and x_val",
             _PIPELINE,
         )
+
+
+def _class_ids(y):
+    y = np.asarray(y)
+    return y.argmax(-1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1)
+
+
+@dataclasses.dataclass(frozen=True)
+class ShuffleRows(Fix):
+    """Rows shuffled before `fit(validation_split=...)` takes the last ones:
+    data ordered by label (or by time, by source) leave the validation split
+    with labels training never saw, or in other proportions."""
+
+    name: ClassVar[str] = "shuffle_rows"
+    level: ClassVar[str] = "data"
+    resplits: ClassVar[bool] = True
+
+    def _applies(self, plan):
+        if plan.split is None or plan.task not in (
+            "classification",
+            "binary",
+            "regression",
+        ):
+            return False
+        if plan.task == "regression":
+            y, v = (
+                np.asarray(a, "float64").reshape(len(a), -1)
+                for a in (plan.y, plan.y_val)
+            )
+            std = y.std(0)
+            return bool(
+                np.any(
+                    np.abs(v.mean(0) - y.mean(0)) > 0.5 * np.where(std > 0, std, np.inf)
+                )
+            )
+        train, val = _class_ids(plan.y), _class_ids(plan.y_val)
+        classes = np.union1d(np.unique(train), np.unique(val))
+        p = np.array([np.mean(train == c) for c in classes])
+        q = np.array([np.mean(val == c) for c in classes])
+        return bool(0.5 * np.abs(p - q).sum() > 0.25)  # total variation
+
+    def apply(self, plan):
+        x = np.concatenate([plan.x, plan.x_val])
+        y = np.concatenate([plan.y, plan.y_val])
+        order = np.random.default_rng(0).permutation(len(x))
+        x, y, n = x[order], y[order], len(plan.x)
+        return plan.replace(x=x[:n], y=y[:n], x_val=x[n:], y_val=y[n:])
+
+    def change(self, plan):
+        return Change(
+            self.name,
+            self.level,
+            "Rows shuffled before the validation split: the last "
+            f"{plan.split:g} of the rows (which fit(validation_split=...) holds "
+            "out) had labels unlike the training rows'.",
+            "order = np.random.default_rng(0).permutation(len(x))\n"
+            f"x, y = x[order], y[order]  # then model.fit(x, y, "
+            f"validation_split={plan.split:g}, ...)",
+            "Shuffle the rows in your pipeline too (or pass validation_data "
+            "split with sklearn's train_test_split(..., stratify=y)); the "
+            "before/after scores are on different validation rows.",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class HeldOutScaling(Fix):
+    """Validation inputs mapped onto the training inputs' scale, feature by
+    feature (their mean and std made the training split's): the transform a
+    preprocessing fitted on the training split, forgotten on the validation
+    data, would have made."""
+
+    name: ClassVar[str] = "held_out_scaling"
+    level: ClassVar[str] = "data"
+
+    def _applies(self, plan):
+        from recipes.checks.rows import scale_shift, shifted
+
+        return len(plan.x_val) >= 10 and shifted(*scale_shift(plan.x, plan.x_val))
+
+    def apply(self, plan):
+        x, v = (np.asarray(a, "float64") for a in (plan.x, plan.x_val))
+        axes = tuple(range(x.ndim - 1))
+        std_v = v.std(axes)
+        std_v = np.where(std_v > 0, std_v, 1.0)
+        mapped = (v - v.mean(axes)) / std_v * x.std(axes) + x.mean(axes)
+        return plan.replace(x_val=mapped.astype(plan.x_val.dtype))
+
+    def change(self, plan):
+        return Change(
+            self.name,
+            self.level,
+            "Validation inputs put on the training inputs' scale (the training "
+            "preprocessing had not been applied to them).",
+            "x_val = (x_val - x_val.mean(0)) / x_val.std(0) * x_train.std(0) "
+            "+ x_train.mean(0)\n"
+            "# inferred; better: x_val = scaler.transform(x_val), the scaler "
+            "fitted on x_train",
+            _PIPELINE,
+        )

@@ -27,7 +27,7 @@ def from_config(layer, **changes):
     return layer.__class__.from_config(config)
 
 
-def rebuild(model, *, replace=None, after=None, prepend=()):
+def rebuild(model, *, replace=None, after=None, prepend=(), before=None):
     """A clone of `model` with some layers changed or added.
 
     Args:
@@ -37,12 +37,15 @@ def rebuild(model, *, replace=None, after=None, prepend=()):
         after: `fn(layer) -> list of layers` called on the output of
             `layer`'s copy, in order.
         prepend: Layers called on the (single) input first.
+        before: `fn(layer) -> list of layers` called, in order, on the
+            input of `layer`'s copy.
 
     Returns:
         The new, uncompiled model.
     """
     replace = replace or (lambda layer: None)
     after = after or (lambda layer: [])
+    before = before or (lambda layer: [])
 
     def copy(layer):
         return replace(layer) or from_config(layer)
@@ -50,7 +53,7 @@ def rebuild(model, *, replace=None, after=None, prepend=()):
     if isinstance(model, keras.Sequential):
         layers = list(prepend)
         for layer in model.layers:
-            layers += [copy(layer), *after(layer)]
+            layers += [*before(layer), copy(layer), *after(layer)]
         first = model.inputs[0]
         inp = keras.Input(shape=first.shape[1:], dtype=first.dtype)
         return keras.Sequential([inp, *layers], name=model.name)
@@ -72,8 +75,14 @@ def rebuild(model, *, replace=None, after=None, prepend=()):
                     out = extra(out)
                 prepared[id(args[0])] = out
             args = (prepared[id(args[0])], *args[1:])
+        original = originals.get(id(layer), layer)
+        if args and before(original):
+            head = args[0]
+            for extra in before(original):
+                head = extra(head)
+            args = (head, *args[1:])
         out = layer(*args, **kwargs)
-        for extra in after(originals.get(id(layer), layer)):
+        for extra in after(original):
             out = extra(out)
         return out
 

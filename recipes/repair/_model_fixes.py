@@ -152,11 +152,15 @@ class InputScaling(Fix):
 
 
 def _statistics(x):
-    """Per-feature (last axis) mean and variance, NaNs ignored."""
+    """Per-feature (last axis) mean and variance, NaNs ignored (variance 1
+    for a feature constant in training)."""
     x = np.asarray(x, dtype="float64")
     axes = tuple(range(x.ndim - 1))
     mean = np.nan_to_num(np.nanmean(x, axis=axes))
     var = np.nan_to_num(np.nanvar(x, axis=axes))
+    # a feature constant in training is only centered: dividing it by its ~0
+    # std would blow up any other value it takes in validation or serving
+    var = np.where(var > 1e-12, var, 1.0)
     return mean.astype("float32"), var.astype("float32")
 
 
@@ -279,4 +283,62 @@ class BatchNorm(Fix):
             f"({_names(hidden_layers(plan.model))}).",
             "keras.layers.Dense(units),\nkeras.layers.BatchNormalization(),\n"
             "keras.layers.Activation('relu'),  # for each hidden layer",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Capacity(Fix):
+    """Hidden `Dense(units, activation='relu')` layers (He init) before the
+    output of a model that has no nonlinear hidden layer: a linear model
+    cannot fit a nonlinear boundary, whatever its training."""
+
+    layers: int = 2
+    units: int = 64
+    name: ClassVar[str] = "capacity"
+    level: ClassVar[str] = "model"
+
+    def _applies(self, plan):
+        out = last_layer(plan.model)
+        if (
+            out is None
+            or len(plan.model.inputs) != 1
+            or not isinstance(out, keras.layers.Dense)
+        ):
+            return False
+        nonlinear = [
+            layer
+            for layer in hidden_layers(plan.model) + activation_layers(plan.model)
+            if activation_name(layer) != "linear"
+        ]
+        return not nonlinear
+
+    def _new(self, plan):
+        return [
+            keras.layers.Dense(
+                self.units,
+                activation="relu",
+                kernel_initializer="he_normal",
+                name=f"capacity_{i}",
+            )
+            for i in range(self.layers)
+        ]
+
+    def apply(self, plan):
+        out = last_layer(plan.model)
+        added = self._new(plan)
+        model = rebuild(plan.model, before=lambda layer: added if layer is out else [])
+        return plan.replace(model=model)
+
+    def change(self, plan):
+        out = last_layer(plan.model)
+        layer = (
+            f"keras.layers.Dense({self.units}, activation='relu', "
+            "kernel_initializer='he_normal'),"
+        )
+        return Change(
+            self.name,
+            self.level,
+            f"{self.layers} hidden ReLU layers of {self.units} units before the "
+            f"output layer ({out.name}): the model had no nonlinear hidden layer.",
+            "\n".join([layer] * self.layers) + f"  # before {out.name}",
         )

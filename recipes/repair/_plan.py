@@ -39,6 +39,9 @@ class Plan:
         fit_kwargs: The user's other `fit` arguments, passed to every run.
         early_stopping: Patience of an `EarlyStopping(restore_best_weights=
             True)` on `val_loss` added by a fix, or `None`.
+        split: The `validation_split` the validation rows were taken with
+            (the last rows, as `fit` takes them), or `None` when they were
+            given apart.
     """
 
     model: object
@@ -53,6 +56,7 @@ class Plan:
     subclassed: bool
     fit_kwargs: dict = dataclasses.field(default_factory=dict)
     early_stopping: int | None = None
+    split: float | None = None
 
     def replace(self, **changes):
         """A new plan with `changes`; the compile configuration is copied."""

@@ -42,6 +42,8 @@ class Run:
     epochs_run: int
     seconds: float
     stopped_by: str | None = None
+    accepted: bool = False  # set by the loop when judged
+    change: object = None  # the `Change` this run tried, set by the loop
 
     def metrics(self):
         """`{outcome metric: value, "val_loss": the last epoch's}`."""
@@ -102,3 +104,11 @@ def train(plan, seed, *, abandon_on, verbose):
         seconds=time.perf_counter() - start,
         stopped_by=crash or stopped,
     )
+
+
+def rescore(model, plan):
+    """The `Outcome` of a trained `model` on `plan`'s validation data (a fix
+    that re-splits the rows is judged against the reference on the same
+    rows)."""
+    logits = bool(head(plan)[1])
+    return score(plan.task, plan.y_val, predict(model, plan.x_val), logits=logits)

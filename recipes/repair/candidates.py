@@ -17,10 +17,17 @@ Example:
 
 from __future__ import annotations
 
-from recipes.repair._data_fixes import ImputeMissing, LabelsFromZero, TargetScaling
+from recipes.repair._data_fixes import (
+    HeldOutScaling,
+    ImputeMissing,
+    LabelsFromZero,
+    ShuffleRows,
+    TargetScaling,
+)
 from recipes.repair._layer_settings import L2, BatchNormMomentum, Dropout
 from recipes.repair._model_fixes import (
     BatchNorm,
+    Capacity,
     Initializers,
     InputScaling,
     OutputHead,
@@ -41,7 +48,8 @@ ADAM, MOMENTUM = Optimizer("Adam", 1e-3), Optimizer("SGD", None, momentum=0.9)
 # cause -> fixes, cheapest and most likely first
 BY_CAUSE = {
     "data_nan": (ImputeMissing(),),
-    "label_range": (LabelsFromZero(), OutputHead()),
+    "label_range": (LabelsFromZero(), ShuffleRows(), OutputHead()),
+    "held_out_scale": (HeldOutScaling(), ShuffleRows()),
     "output_activation": (OutputHead(),),
     "regularization_loss": (L2(1e-4), L2(0.0)),
     "unnormalized_input": (InputScaling(), TargetScaling(), LOWER),
@@ -56,10 +64,17 @@ BY_CAUSE = {
     "vanishing_gradients": (ReluHe(), Initializers(), BatchNorm(), ADAM),
     "activation_std": (Initializers(), BatchNorm()),
     "update_ratio": (HIGHER, ADAM),
-    "stalled_loss": (HIGHER, ADAM, MOMENTUM, OutputHead(), ReluHe()),
-    "underfitting": (Dropout(0.1), L2(1e-4), ADAM, MoreEpochs(2), HIGHER),
+    "stalled_loss": (Capacity(), HIGHER, ADAM, MOMENTUM, OutputHead(), ReluHe()),
+    "underfitting": (
+        Capacity(),
+        Dropout(0.1),
+        L2(1e-4),
+        ADAM,
+        MoreEpochs(2),
+        HIGHER,
+    ),
     "overfit_small_subset": (HIGHER, ADAM),
-    "overfitting": (EarlyStopping(3), Dropout(0.3), L2(1e-4)),
+    "overfitting": (ShuffleRows(), EarlyStopping(3), Dropout(0.3), L2(1e-4)),
 }
 # dead from the first step (a negative bias, a bad init): the init first
 _DEAD_AT_START = (Initializers(), LOWER, ADAM)

@@ -67,6 +67,8 @@ class Fix:
 
     name: ClassVar[str] = "fix"
     level: ClassVar[str] = "compile"
+    # whether it draws another validation split (the reference is re-scored)
+    resplits: ClassVar[bool] = False
 
     def applies(self, plan):
         """Whether this fix can change `plan`'s program."""
@@ -86,6 +88,12 @@ class Fix:
     def combine(self, earlier):
         """One fix doing what `earlier` then `self` do, or `None` (a result
         lists a learning rate lowered twice as one change)."""
+        return None
+
+    def further(self):
+        """The next step the same way, tried after this one is accepted
+        (a learning rate lowered ten times, then ten times again), or
+        `None` for a fix that is whole in one step."""
         return None
 
 
@@ -143,6 +151,9 @@ class LearningRate(_OptimizerFix):
         if isinstance(earlier, LearningRate):
             return LearningRate(earlier.factor * self.factor)
         return None
+
+    def further(self):
+        return self
 
     def target(self, plan):
         class_name, config = optimizer(plan)

@@ -32,7 +32,7 @@ import numpy as np
 from recipes.repair._arguments import check_settings, make_plan
 from recipes.repair._outcome import noise
 from recipes.repair._report import write_report
-from recipes.repair._train import train
+from recipes.repair._train import rescore, train
 from recipes.repair.candidates import candidates
 from recipes.repair.result import Attempt, RepairResult
 from recipes.run._steps import close_run_dir, discard_run_dir, open_run_dir
@@ -171,7 +171,7 @@ def _loop(plan, *, seed, max_retrains, verbose):
         f"Repair, baseline: {name} {base.outcome.value:.4g}, "
         f"{_cause(base)} ({base.seconds:.0f} s).",
     )
-    attempts = [_attempt(0, base, None, True)]
+    trials = _Trials(seed, verbose, [_attempt(0, base, None, True)])
     current, notes, rejected = base, [], set()
     accepted_fixes = []  # (fix, the plan it was applied to)
     if plan.subclassed:
@@ -179,56 +179,59 @@ def _loop(plan, *, seed, max_retrains, verbose):
             "The model is subclassed: only compile-, fit- and data-level fixes "
             "were tried (changing layers needs a Sequential or Functional model)."
         )
-    retrains = 0
-    while current.diagnosis is not None and retrains < max_retrains:
-        options = [
-            fix
-            for fix in candidates(current.diagnosis, current.plan)
-            if fix not in rejected
-        ]
-        if not options:
-            notes.append(
-                f"No fix in repair's vocabulary is left for "
-                f"{current.diagnosis.cause}: {current.diagnosis.suggestion}"
-            )
+    step = None  # the next step of the fix accepted last (a rate lowered again)
+    while trials.count < max_retrains:
+        further_step = step is not None
+        if further_step:
+            fix, cause = step
+        elif current.diagnosis is None:
             break
-        fix = options[0]
-        change = fix.change(current.plan)
-        retrains += 1
-        run = train(
-            fix.apply(current.plan),
-            seed,
-            abandon_on=(current.diagnosis.cause,),
-            verbose=verbose,
-        )
-        gain = run.outcome.higher - current.outcome.higher
-        threshold = 2 * noise(current.outcome, run.outcome, current.epoch_metric, seed)
-        accepted = run.stopped_by is None and gain > threshold and gain > 0
-        attempts.append(_attempt(retrains, run, change, accepted, threshold))
-        _say(
-            verbose,
-            f"  try {retrains}: {change.description} -> {name} "
-            f"{run.outcome.value:.4g} ({gain:+.3g}, needed > {threshold:.3g}): "
-            f"{'accepted' if accepted else 'rejected'}; {_cause(run)}"
-            f" ({run.seconds:.0f} s).",
-        )
-        if accepted:
+        else:
+            options = [
+                fix
+                for fix in candidates(current.diagnosis, current.plan)
+                if fix not in rejected
+            ]
+            if not options:
+                notes.append(
+                    f"No fix in repair's vocabulary is left for "
+                    f"{current.diagnosis.cause}: {current.diagnosis.suggestion}"
+                )
+                break
+            fix, cause = options[0], current.diagnosis.cause
+        step = None
+        run = trials.run(fix, current.plan, current, cause)
+        if run.accepted:
             _stack(accepted_fixes, fix, current.plan)
             current = run
-            if change.note and change.note not in notes:
-                notes.append(change.note)
-        else:
-            rejected.add(fix)
+            step = (fix.further(), cause) if fix.further() is not None else None
+            _note(notes, run.change)
+            continue
+        rejected.add(fix)
+        stone = None if further_step else _stepping_stone(run, cause, fix)
+        if stone is None or trials.count >= max_retrains:
+            continue
+        # the fix cleared its cause but uncovered another: its first fix on top
+        stone_cause = run.diagnosis.cause
+        stacked = trials.run(stone, run.plan, current, stone_cause)
+        if stacked.accepted:
+            _stack(accepted_fixes, fix, current.plan)
+            _stack(accepted_fixes, stone, run.plan)
+            current = stacked
+            further = stone.further()
+            step = (further, stone_cause) if further is not None else None
+            _note(notes, run.change)
+            _note(notes, stacked.change)
     changes = [fix.change(before) for fix, before in accepted_fixes]
     return RepairResult(
         fixed=bool(changes),
         changes=tuple(changes),
         model=current.model,
-        retrains=retrains,
+        retrains=trials.count,
         before=base.metrics(),
         after=current.metrics(),
         metric=name,
-        attempts=tuple(attempts),
+        attempts=tuple(trials.attempts),
         diagnosis_before=base.diagnosis,
         diagnosis_after=current.diagnosis,
         notes=tuple(notes),
@@ -236,6 +239,57 @@ def _loop(plan, *, seed, max_retrains, verbose):
         history_after=current.history,
         seed=seed,
     )
+
+
+class _Trials:
+    """Trains candidates, judges them against a reference, keeps the rows."""
+
+    def __init__(self, seed, verbose, attempts):
+        self.seed, self.verbose, self.attempts = seed, verbose, attempts
+        self.count = 0
+
+    def run(self, fix, plan, reference, cause):
+        """Trains `fix` applied to `plan` (abandoned on `cause`) and judges it
+        against `reference`; the `Run`, with `accepted` set."""
+        self.count += 1
+        change = fix.change(plan)
+        new_plan = fix.apply(plan)
+        run = train(new_plan, self.seed, abandon_on=(cause,), verbose=self.verbose)
+        ref = reference.outcome
+        if fix.resplits:  # another validation split: the reference scored on it
+            ref = rescore(reference.model, new_plan)
+        gain = run.outcome.higher - ref.higher
+        threshold = 2 * noise(ref, run.outcome, reference.epoch_metric, self.seed)
+        run.accepted = run.stopped_by is None and gain > threshold and gain > 0
+        run.change = change
+        self.attempts.append(_attempt(self.count, run, change, run.accepted, threshold))
+        _say(
+            self.verbose,
+            f"  try {self.count}: {change.description} -> {ref.name} "
+            f"{run.outcome.value:.4g} ({gain:+.3g}, needed > {threshold:.3g}): "
+            f"{'accepted' if run.accepted else 'rejected'}; {_cause(run)}"
+            f" ({run.seconds:.0f} s).",
+        )
+        return run
+
+
+def _stepping_stone(run, cause, fix):
+    """The first fix for what a rejected `run` shows instead of `cause`, when
+    `fix` cleared `cause` (the inputs are scaled now, but the sigmoids they
+    no longer saturate still train slowly), or `None`."""
+    if run.stopped_by or run.diagnosis is None or run.diagnosis.cause == cause:
+        return None
+    options = [
+        other
+        for other in candidates(run.diagnosis, run.plan)
+        if type(other) is not type(fix)
+    ]
+    return options[0] if options else None
+
+
+def _note(notes, change):
+    if change.note and change.note not in notes:
+        notes.append(change.note)
 
 
 def _stack(accepted, fix, plan):

@@ -346,3 +346,26 @@ def test_the_report_puts_the_diagnosis_first(rng):
     )
     assert "**Diagnosis: output_activation.**" in report.to_markdown()
     assert report.to_dict()["diagnosis"]["cause"] == "output_activation"
+
+
+def test_held_out_scale_warns_when_validation_skipped_the_scaler(rng):
+    x = rng.normal(40.0, 9.0, size=(300, 5)).astype("float32")
+    y = (x[:, 0] > 40).astype("int64")
+    z = (x - x[:240].mean(0)) / x[:240].std(0)
+    same = preflight(
+        _model(d=5),
+        z[:240],
+        y[:240],
+        validation_data=(z[240:], y[240:]),
+        checks=["held_out_scale"],
+    )
+    assert same.checks["held_out_scale"] == "ok"
+    raw = preflight(
+        _model(d=5),
+        z[:240],
+        y[:240],
+        validation_data=(x[240:], y[240:]),
+        checks=["held_out_scale"],
+    )
+    (found,) = _checks(raw, "held_out_scale")
+    assert found.severity == "warning" and "validation" in found.message

@@ -222,3 +222,87 @@ def test_task_and_outcome_metric_and_noise():
     assert noise(base, other, [0.5, 0.5, 0.5]) > 0.05
     # a curve still rising is trend, not noise
     assert noise(base, base, [0.1, 0.2, 0.3, 0.4, 0.5]) == pytest.approx(0, abs=1e-9)
+
+
+def _compiled(model):
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def _linear(functional=False):
+    if functional:
+        inp = keras.Input((6,))
+        return keras.Model(inp, L.Dense(3, activation="softmax", name="out")(inp))
+    return keras.Sequential([keras.Input((6,)), L.Dense(3, "softmax", name="out")])
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_capacity_adds_relu_layers_only_to_a_model_without_any(functional):
+    plan = _plan(_linear(functional))
+    fix = model_fixes.Capacity()
+    assert fix.applies(plan)
+    grown = fix.apply(plan)
+    dense = [la for la in grown.model.layers if isinstance(la, L.Dense)]
+    assert [la.name for la in dense] == ["capacity_0", "capacity_1", "out"]
+    assert dense[0].get_config()["activation"] == "relu"
+    # the plan's own model is untouched
+    assert sum(isinstance(la, L.Dense) for la in plan.model.layers) == 1
+    assert not fix.applies(grown) and not fix.applies(_plan(_sequential()))
+    assert "Dense(64, activation='relu'" in fix.change(plan).code
+    assert fresh_model(grown, 0)(plan.x[:2]).shape == (2, 3)
+
+
+def test_shuffle_rows_only_where_the_split_took_other_labels():
+    x, _ = _data()
+    y = np.sort(np.random.default_rng(0).integers(0, 3, len(x)))  # sorted labels
+    plan = _plan(_sequential(), y=y)
+    assert plan.split == 0.25 and set(plan.y_val) == {2}
+    fix = data_fixes.ShuffleRows()
+    assert fix.applies(plan) and fix.resplits
+    mixed = fix.apply(plan)
+    assert len(mixed.x) == len(plan.x) and len(mixed.y_val) == len(plan.y_val)
+    assert set(mixed.y_val) == {0, 1, 2}
+    assert not fix.applies(mixed)
+    given = make_plan(
+        _compiled(_sequential()),
+        plan.x,
+        plan.y,
+        (plan.x_val, plan.y_val),
+        0.2,
+        epochs=2,
+        batch_size=None,
+        fit_kwargs={},
+    )
+    assert given.split is None and not fix.applies(given)
+    assert "permutation" in fix.change(plan).code
+
+
+def test_held_out_scale_is_found_and_the_validation_inputs_mapped_back():
+    from recipes.checks.rows import scale_shift, shifted
+
+    x, y = _data(n=200)
+    z = (x - x.mean(0)) / x.std(0)
+    assert not shifted(*scale_shift(z[:150], z[150:]))  # one scale: no shift
+    plan = make_plan(
+        _compiled(_sequential()),
+        z[:150],
+        y[:150],
+        (x[150:], y[150:]),  # validation left raw
+        0.2,
+        epochs=2,
+        batch_size=None,
+        fit_kwargs={},
+    )
+    fix = data_fixes.HeldOutScaling()
+    assert fix.applies(plan)
+    mapped = fix.apply(plan)
+    assert np.abs(mapped.x_val.mean(0)).max() < 0.5
+    assert not fix.applies(mapped)
+    names = {"np": np, "x_train": plan.x, "x_val": plan.x_val}
+    exec(fix.change(plan).code, names)  # the printed code runs as written
+    assert np.allclose(names["x_val"], mapped.x_val, atol=1e-4)
+
+
+def test_a_learning_rate_step_has_a_further_step_the_same_way():
+    assert fixes.LearningRate(0.1).further() == fixes.LearningRate(0.1)
+    assert model_fixes.Capacity().further() is None
