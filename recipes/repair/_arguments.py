@@ -11,7 +11,7 @@ from recipes.repair._plan import Plan, clone, head, is_subclassed
 
 # fit arguments repair passes through to every run (the recipe's training
 # step, `recipes.training.train_babysat`, takes no others); it sets the rest
-PASSED = ("callbacks",)
+PASSED = ("callbacks", "class_weight", "shuffle")
 CONTROLLED = (
     "x",
     "y",
@@ -88,6 +88,17 @@ def check_fit_kwargs(fit_kwargs):
         raise TypeError(
             f"repair passes only {list(PASSED)} on to `fit`. Remove the others. "
             f"Received: {', '.join(f'{k}=...' for k in unknown)}"
+        )
+    weights = fit_kwargs.get("class_weight")
+    if weights is not None and not isinstance(weights, dict):
+        raise TypeError(
+            "`class_weight` must be a dict of class id -> weight, as `fit` takes "
+            f"it. Received: class_weight of type {type(weights).__name__}"
+        )
+    if not isinstance(fit_kwargs.get("shuffle", True), bool):
+        raise TypeError(
+            "`shuffle` must be True or False (repair passes arrays to `fit`). "
+            f"Received: shuffle={fit_kwargs['shuffle']!r}"
         )
     callbacks = fit_kwargs.get("callbacks")
     if callbacks is not None and not all(

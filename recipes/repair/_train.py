@@ -80,6 +80,8 @@ def train(plan, seed, *, abandon_on, verbose):
             stop_on_error={*abandon_on, "nan_loss"},
             patience=plan.early_stopping,
             callbacks=[per_epoch, *plan.fit_kwargs.get("callbacks", [])],
+            class_weight=plan.fit_kwargs.get("class_weight"),
+            shuffle=plan.fit_kwargs.get("shuffle", True),
         )
         history = trained.history
         stopped = trained.stopped_by and trained.stopped_by.check

@@ -99,8 +99,8 @@ def repair(
         verbose: 0 silent, 1 one line a run, 2 the Babysitter's errors too.
             Defaults to `1`.
         **fit_kwargs: `callbacks` (reusable ones, as Keras' own are),
-            passed to every run's `fit`; `fit`'s other arguments are set by
-            repair or refused.
+            `class_weight` and `shuffle`, passed to every run's `fit`;
+            `fit`'s other arguments are set by repair or refused.
 
     Returns:
         A `recipes.RepairResult`.

@@ -188,6 +188,8 @@ def train_babysat(
     anneal_from=None,
     checkpoint=None,
     callbacks=(),
+    class_weight=None,
+    shuffle=True,
     verbose=0,
 ):
     """Trains `model` the recipe's way and returns a `TrainedRun`.
@@ -225,6 +227,8 @@ def train_babysat(
             weights only when it ends in `.weights.h5`. Defaults to `None`.
         callbacks: More callbacks, run after the Babysitter. Defaults to
             `()`.
+        class_weight: As in `Model.fit`. Defaults to `None`.
+        shuffle: As in `Model.fit`. Defaults to `True`.
         verbose: `Model.fit`'s verbosity. Defaults to `0`.
 
     Returns:
@@ -275,6 +279,8 @@ def train_babysat(
             batch_size=batch_size,
             validation_data=validation_data,
             callbacks=cbs,
+            class_weight=class_weight,
+            shuffle=shuffle,
             verbose=verbose,
         )
     return TrainedRun(

@@ -133,6 +133,8 @@ def _compiled():
         (dict(verbose=3), ValueError, "verbose"),
         (dict(initial_epoch=2), TypeError, "initial_epoch"),
         (dict(steps_per_epoch=2), TypeError, "steps_per_epoch"),
+        (dict(class_weight=[1, 2]), TypeError, "class_weight"),
+        (dict(shuffle="batch"), TypeError, "shuffle"),
     ],
 )
 def test_bad_inputs_raise_before_training(digits, kwargs, error, words, monkeypatch):
@@ -155,3 +157,28 @@ def test_a_full_output_dir_is_refused_before_training(digits, tmp_path):
     x, y = digits
     with pytest.raises(ValueError, match="not empty"):
         recipes.repair(_compiled(), x, y, epochs=2, output_dir=tmp_path, verbose=0)
+
+
+def test_class_weight_and_shuffle_reach_every_fit(digits, monkeypatch):
+    from recipes.repair import _train
+
+    seen, real = [], _train.train_babysat
+
+    def recording(*args, **kwargs):
+        seen.append((kwargs["class_weight"], kwargs["shuffle"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_train, "train_babysat", recording)
+    x, y = digits
+    weights = {i: 1.0 + (i == 3) for i in range(10)}
+    recipes.repair(
+        _compiled(),
+        x[:300],
+        y[:300],
+        epochs=1,
+        max_retrains=0,
+        verbose=0,
+        class_weight=weights,
+        shuffle=False,
+    )
+    assert seen == [(weights, False)]
