@@ -26,11 +26,15 @@ class Fixed:
         case: The faulty case's name.
         change: The change, as the developer writes it in their code.
         kwargs: What the case's build takes to make that change.
+        beyond: Why no repair can make this change from the program and its
+            data (the fix brings rows or labels the program does not have),
+            or `""`. The summary counts such programs apart.
     """
 
     case: str
     change: str
     kwargs: dict
+    beyond: str = ""
 
     def build(self, seed):
         """The run spec of the fixed program (see `_diagnosis_case`)."""
@@ -41,11 +45,11 @@ class Fixed:
 FIXED = {}
 
 
-def fix(name, change, **kwargs):
+def fix(name, change, beyond="", **kwargs):
     """Registers the fixed variant of case `name`."""
     if name in FIXED:
         raise ValueError(f"Duplicate fixed variant. Received: name={name!r}")
-    FIXED[name] = Fixed(name, change, kwargs)
+    FIXED[name] = Fixed(name, change, kwargs, beyond)
 
 
 def missing():
@@ -98,13 +102,23 @@ fix(
     "SparseCategoricalCrossentropy(from_logits=False)",
     from_logits=False,
 )
-fix("shuffled_labels", "join the labels to their rows by key", broken_join=False)
+fix(
+    "shuffled_labels",
+    "join the labels to their rows by key",
+    beyond="the right labels: no transform of the rows given brings them back",
+    broken_join=False,
+)
 # EarlyStopping on val_loss stops before the accuracy peaks here (0.59 against
 # 0.61-0.62 unstopped); dropout alone gains ~0.02-0.04 within the 30 epochs
 fix("mnist1d_mlp_overfits", "Dropout(0.3) after each hidden layer", dropout=0.3)
 # with 100 rows no regularization helps (dropout 0.5 + L2 1e-3 + early stopping:
 # 0.19-0.26, as buggy): the lecture's first remedy, more data, is the fix
-fix("overfit_small_data", "collect more data: 1,000 training rows, not 100", n=1000)
+fix(
+    "overfit_small_data",
+    "collect more data: 1,000 training rows, not 100",
+    beyond="900 more rows: data the program does not have",
+    n=1000,
+)
 fix(
     "underfit_linear_circles",
     "two hidden Dense(32, activation='relu') layers",

@@ -196,9 +196,16 @@ def summary_lines(summaries, healthy, use_repair):
     retrains = [r for s in summaries for r in s["retrains"] if r is not None]
     ahead = sum((s["repaired"] or 0) > s["random"] + 1e-9 for s in scored)
     behind = sum((s["repaired"] or 0) < s["random"] - 1e-9 for s in scored)
+    reach = [s for s in scored if not FIXED[s["name"]].beyond]
     lines += [
         f"IR >= 0.9 (median of seeds): {high}/{n} faulty programs (target >= 80 %)",
         f"improvement beyond noise: {beyond}/{n} (target >= 95 %)",
+        f"within a repair's reach ({len(reach)} of {n}; left out, their fix brings "
+        "rows or labels the program lacks: "
+        f"{', '.join(s['name'] for s in scored if s not in reach) or 'none'}): "
+        f"IR >= 0.9 on {sum((s['ir'] or 0) >= 0.9 for s in reach)}/{len(reach)}, "
+        f"beyond noise on {sum(bool(s['beyond_noise']) for s in reach)}/"
+        f"{len(reach)}",
         f"fixed=True without an improvement beyond noise: {false_fixed} runs "
         "(target 0)",
         f"repair vs random search at equal retrains: repair ahead on {ahead}, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keras
 
-from recipes.repair._plan import last_layer
+from recipes.repair._plan import carry_state, last_layer
 
 WEIGHTED = (
     keras.layers.Dense,
@@ -41,7 +41,8 @@ def rebuild(model, *, replace=None, after=None, prepend=(), before=None):
             input of `layer`'s copy.
 
     Returns:
-        The new, uncompiled model.
+        The new, uncompiled model; its preprocessing layers keep their
+        fitted state (`_plan.carry_state`).
     """
     replace = replace or (lambda layer: None)
     after = after or (lambda layer: [])
@@ -56,7 +57,9 @@ def rebuild(model, *, replace=None, after=None, prepend=(), before=None):
             layers += [*before(layer), copy(layer), *after(layer)]
         first = model.inputs[0]
         inp = keras.Input(shape=first.shape[1:], dtype=first.dtype)
-        return keras.Sequential([inp, *layers], name=model.name)
+        new = keras.Sequential([inp, *layers], name=model.name)
+        carry_state(model, new)
+        return new
     originals = {}
 
     def clone_function(layer):
@@ -86,12 +89,14 @@ def rebuild(model, *, replace=None, after=None, prepend=(), before=None):
             out = extra(out)
         return out
 
-    return keras.models.clone_model(
+    new = keras.models.clone_model(
         model,
         input_tensors=inputs if len(inputs) > 1 else inputs[0],
         clone_function=clone_function,
         call_function=call_function,
     )
+    carry_state(model, new)
+    return new
 
 
 def hidden_layers(model):

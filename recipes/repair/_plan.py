@@ -72,8 +72,43 @@ def fresh_model(plan, seed):
     """
     keras.utils.set_random_seed(seed)
     model = clone(plan.model)
+    carry_state(plan.model, model)
     model.compile_from_config(copy.deepcopy(plan.compile_config))
     return model
+
+
+def carry_state(source, target):
+    """Copies the fitted state of `source`'s preprocessing layers into the
+    layers of the same name in `target` (a clone or a rebuild of it).
+
+    A clone is made from configs, so a `Normalization` adapted on the
+    training data (its mean and variance are weights, not config) would
+    start unadapted: the program would no longer be the user's. A layer
+    with weights and none trainable (Normalization, a lookup table, a
+    fitted PCA) is fitted state and keeps it; every trainable layer,
+    BatchNormalization included, starts fresh from the seed.
+    """
+    fitted = {layer.name: layer for layer in _all_layers(source) if _is_fitted(layer)}
+    for layer in _all_layers(target):
+        old = fitted.get(layer.name)
+        if old is not None and type(old) is type(layer) and layer is not old:
+            try:
+                layer.set_weights(old.get_weights())
+            except ValueError:  # another shape: the fix changed it on purpose
+                continue
+            if hasattr(layer, "finalize_state"):  # Normalization's mean, from them
+                layer.finalize_state()
+
+
+def _is_fitted(layer):
+    return bool(layer.weights) and not layer.trainable_weights
+
+
+def _all_layers(model):
+    for layer in getattr(model, "layers", ()):
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
 
 
 def clone(model):

@@ -306,3 +306,26 @@ def test_held_out_scale_is_found_and_the_validation_inputs_mapped_back():
 def test_a_learning_rate_step_has_a_further_step_the_same_way():
     assert fixes.LearningRate(0.1).further() == fixes.LearningRate(0.1)
     assert model_fixes.Capacity().further() is None
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_an_adapted_normalization_keeps_its_state_in_every_copy(functional):
+    x, y = _data()
+    norm = L.Normalization(name="norm")
+    norm.adapt(x)
+    if functional:
+        inp = keras.Input((6,))
+        h = L.Dense(8, activation="sigmoid", name="h0")(norm(inp))
+        model = keras.Model(inp, L.Dense(3, activation="softmax", name="out")(h))
+    else:
+        model = keras.Sequential(
+            [keras.Input((6,)), norm, L.Dense(8, "sigmoid", name="h0"), L.Dense(3)]
+        )
+    plan = _plan(model)
+    rebuilt = model_fixes.BatchNorm().apply(model_fixes.ReluHe().apply(plan))
+    for copy in (fresh_model(plan, 1), fresh_model(rebuilt, 2)):
+        (state,) = [la for la in copy.layers if la.name == "norm"]
+        assert state is not norm
+        for a, b in zip(state.get_weights(), norm.get_weights()):
+            np.testing.assert_allclose(a, b)
+        np.testing.assert_allclose(state(x).numpy().mean(0), 0, atol=1e-4)
