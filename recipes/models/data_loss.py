@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import keras
 
+from recipes.models._registry import LOAD_WITH, LoadsWithRecipes
+
 
 @keras.saving.register_keras_serializable(package="recipes")
-class DataLoss(keras.metrics.Mean):
+class DataLoss(LoadsWithRecipes, keras.metrics.Mean):
     """The mean of a loss over the data, without the regularization losses.
 
     Args:
@@ -52,7 +54,12 @@ class DataLoss(keras.metrics.Mean):
         loss = self.loss
         if not isinstance(loss, str):
             loss = keras.saving.serialize_keras_object(loss)
-        return {"loss": loss, "name": self.name, "dtype": self.dtype}
+        return {
+            "load_with": LOAD_WITH,
+            "loss": loss,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
 
 
 def with_data_loss(model):

@@ -22,9 +22,11 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from recipes.models._registry import LOAD_WITH, LoadsWithRecipes
+
 
 @keras.saving.register_keras_serializable(package="recipes")
-class StandardizedTargetLoss(keras.losses.Loss):
+class StandardizedTargetLoss(LoadsWithRecipes, keras.losses.Loss):
     """Mean squared error in units of the training target's standard deviation.
 
     Args:
@@ -51,7 +53,12 @@ class StandardizedTargetLoss(keras.losses.Loss):
         return keras.ops.mean(keras.ops.square((y_true - y_pred) / scale), axis=-1)
 
     def get_config(self):
-        return {"scale": self.scale, "name": self.name, "reduction": self.reduction}
+        return {
+            "load_with": LOAD_WITH,
+            "scale": self.scale,
+            "name": self.name,
+            "reduction": self.reduction,
+        }
 
 
 def target_statistics(y_train, units):
