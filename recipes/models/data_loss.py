@@ -5,7 +5,8 @@ the kernels): on a small table the penalty can be half of it. `babysit`
 compiles its model with this metric too (`with_data_loss`), so it logs
 `data_loss` / `val_data_loss` beside `loss`, and metrics and curves show what
 the network gets wrong and the penalty apart. The builders leave it out, so
-`loss, accuracy = model.evaluate(...)` keeps working.
+`loss, accuracy = model.evaluate(...)` keeps working, and so does a run's
+`model.keras` (`recipes.models.saving`), which Keras alone then loads.
 
 Example:
 

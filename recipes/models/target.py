@@ -7,7 +7,9 @@ standardized target and `keras.layers.Normalization(invert=True)` (named
 `target_scale`, fitted on the training split) turns it back into the target's
 units, so `model.predict` answers in those units. The loss,
 `StandardizedTargetLoss`, is the mean squared error divided by the training
-variance: 1.0 for predicting the training mean, 0 for a perfect fit.
+variance: 1.0 for predicting the training mean, 0 for a perfect fit. A
+run's `model.keras` writes it as Keras's `"mean_squared_error"` weighted by
+`1 / std**2` (`recipes.models.saving`), so Keras alone loads the file.
 
 Example:
 
