@@ -1,7 +1,10 @@
 """keras-recipes: the CS231n "Training Neural Networks" recipe for Keras 3.
 
 Public names are loaded on first use, so `import recipes` stays cheap and
-never pulls in KerasTuner or matplotlib before they are needed.
+never pulls in Keras, KerasTuner or matplotlib before they are needed. It
+registers the recipe's saved Keras classes (the table's encoder, the PCA
+layer) once Keras is imported, before or after it: `import recipes` is
+enough for `keras.saving.load_model` to load a model that holds them.
 
 Example:
 
@@ -13,6 +16,8 @@ Example:
 """
 
 import importlib
+
+from recipes.models import _registry
 
 # public name -> module that defines it. Public names live here, never in the
 # subpackages' __init__: `recipes.checks.preflight` is the module defining
@@ -48,6 +53,9 @@ _SUBMODULES = {
 
 __all__ = sorted([*_LAZY, *_SUBMODULES])
 __version__ = "0.1.0"
+
+
+_registry.register_when_keras_loads()
 
 
 def __getattr__(name):

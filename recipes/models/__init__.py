@@ -6,7 +6,9 @@ never imports `recipes.checks`, `recipes.search` or `recipes.run`.
 Modules: `mlp` (`build_mlp`), `cnn` (`build_cnn`), `_blocks` (what both
 builders share: arguments, the output layer, initializers), `preprocessing`
 (`preprocessing_layer`, fitted on the training split), `pca` (the registered
-`recipes>PCAProjection` layer). Use the public names from `recipes`:
+`recipes>PCAProjection` layer), `saving` (`save_model`: files Keras alone
+loads), `_registry` (what `import recipes` registers with Keras). Use the
+public names from `recipes`:
 
 >>> import recipes
 >>> callable(recipes.build_mlp)

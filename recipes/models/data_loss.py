@@ -5,7 +5,8 @@ the kernels): on a small table the penalty can be half of it. `babysit`
 compiles its model with this metric too (`with_data_loss`), so it logs
 `data_loss` / `val_data_loss` beside `loss`, and metrics and curves show what
 the network gets wrong and the penalty apart. The builders leave it out, so
-`loss, accuracy = model.evaluate(...)` keeps working.
+`loss, accuracy = model.evaluate(...)` keeps working, and so does a run's
+`model.keras` (`recipes.models.saving`), which Keras alone then loads.
 
 Example:
 
@@ -20,9 +21,11 @@ from __future__ import annotations
 
 import keras
 
+from recipes.models._registry import LOAD_WITH, LoadsWithRecipes
+
 
 @keras.saving.register_keras_serializable(package="recipes")
-class DataLoss(keras.metrics.Mean):
+class DataLoss(LoadsWithRecipes, keras.metrics.Mean):
     """The mean of a loss over the data, without the regularization losses.
 
     Args:
@@ -52,7 +55,12 @@ class DataLoss(keras.metrics.Mean):
         loss = self.loss
         if not isinstance(loss, str):
             loss = keras.saving.serialize_keras_object(loss)
-        return {"loss": loss, "name": self.name, "dtype": self.dtype}
+        return {
+            "load_with": LOAD_WITH,
+            "loss": loss,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
 
 
 def with_data_loss(model):

@@ -1,8 +1,8 @@
 """`load_model`: a saved recipe model with its table's schema; predictions on rows.
 
-`keras.saving.load_model` finds the `recipes>...` layers only once the modules
-registering them are imported; `import recipes` is lazy, so this imports
-them first.
+`keras.saving.load_model` finds the `recipes>...` layers (the table's
+encoder, the PCA layer) once `import recipes` has run, before or after
+`import keras`; this imports the modules that register them anyway.
 
 Example:
 

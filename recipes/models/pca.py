@@ -6,9 +6,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from recipes.models._registry import LoadsWithRecipes
+
 
 @keras.saving.register_keras_serializable(package="recipes")
-class PCAProjection(keras.layers.Layer):
+class PCAProjection(LoadsWithRecipes, keras.layers.Layer):
     """Projects inputs onto their top principal components, optionally whitened.
 
     The lecture's PCA / whitening preprocessing (CS231n, neural-networks-2):

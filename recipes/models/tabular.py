@@ -27,11 +27,13 @@ import shlex
 import keras
 import numpy as np
 
+from recipes.models._registry import LoadsWithRecipes
+
 OOV = "[unseen]"
 
 
 @keras.saving.register_keras_serializable(package="recipes")
-class ImputeMissing(keras.layers.Layer):
+class ImputeMissing(LoadsWithRecipes, keras.layers.Layer):
     """Replaces NaN by a fitted value per column; appends missing indicators.
 
     Args:
@@ -67,7 +69,7 @@ class ImputeMissing(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="recipes")
-class TableSchema(keras.layers.Layer):
+class TableSchema(LoadsWithRecipes, keras.layers.Layer):
     """An identity layer that carries the table's schema in the saved model.
 
     `recipes.load_model` reads it back: feature columns and their kinds, the

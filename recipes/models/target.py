@@ -7,7 +7,9 @@ standardized target and `keras.layers.Normalization(invert=True)` (named
 `target_scale`, fitted on the training split) turns it back into the target's
 units, so `model.predict` answers in those units. The loss,
 `StandardizedTargetLoss`, is the mean squared error divided by the training
-variance: 1.0 for predicting the training mean, 0 for a perfect fit.
+variance: 1.0 for predicting the training mean, 0 for a perfect fit. A
+run's `model.keras` writes it as Keras's `"mean_squared_error"` weighted by
+`1 / std**2` (`recipes.models.saving`), so Keras alone loads the file.
 
 Example:
 
@@ -22,9 +24,11 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from recipes.models._registry import LOAD_WITH, LoadsWithRecipes
+
 
 @keras.saving.register_keras_serializable(package="recipes")
-class StandardizedTargetLoss(keras.losses.Loss):
+class StandardizedTargetLoss(LoadsWithRecipes, keras.losses.Loss):
     """Mean squared error in units of the training target's standard deviation.
 
     Args:
@@ -51,7 +55,12 @@ class StandardizedTargetLoss(keras.losses.Loss):
         return keras.ops.mean(keras.ops.square((y_true - y_pred) / scale), axis=-1)
 
     def get_config(self):
-        return {"scale": self.scale, "name": self.name, "reduction": self.reduction}
+        return {
+            "load_with": LOAD_WITH,
+            "scale": self.scale,
+            "name": self.name,
+            "reduction": self.reduction,
+        }
 
 
 def target_statistics(y_train, units):

@@ -13,6 +13,7 @@ import time
 
 from callbacks.display import escape as _e
 from callbacks.display import table as _table
+from recipes.models.saving import save_model
 from recipes.run._report_sections import _cell, _fmt
 from recipes.run.plots import plot_curves
 from recipes.run.report import _diagnosis_section
@@ -30,7 +31,7 @@ def write_report(run_dir, result):
     plot_curves(result.history_before, path=figures["curves_before"])
     plot_curves(result.history_after, path=figures["curves_after"])
     model_path = os.path.join(run_dir, "model.keras")
-    result.model.save(model_path)
+    save_model(result.model, model_path)
     return [
         _markdown(run_dir, result),
         _html(run_dir, result, figures),

@@ -161,17 +161,22 @@ def train(state, options):
 
 def _save(state):
     """`model.keras`: the restored best weights, not the last epoch's; on a
-    table, raw columns in (the table's encoder, the network, its schema)."""
+    table, raw columns in (the table's encoder, the network, its schema).
+    Written by `save_model`, so Keras alone loads it (with a table's
+    encoder: after `import recipes`)."""
+    from recipes.models.saving import save_model
+
     splits, path = state.splits, os.path.join(state.folder, "model.keras")
     if splits.table is None:
-        state.model.save(path)
+        save_model(state.model, path)
         return
-    splits.table.wrap(
+    model = splits.table.wrap(
         state.model,
         task=splits.task,
         target=splits.target_name,
         class_names=splits.class_names if splits.task == "classification" else None,
-    ).save(path)
+    )
+    save_model(model, path)
 
 
 def evaluate(state, options):

@@ -272,6 +272,8 @@ def babysit_checked(data, options, *, output_dir=None, title=None):
         write_html(tmp, result, state, title=title)
         write_report(tmp, result, state, state.splits, title=title)  # written last
         steps.close_run_dir(tmp, final)
+        if result.search is not None:  # a search run inside the run folder
+            result.search.folder_moved(tmp, final)
     except BaseException:
         steps.discard_run_dir(tmp)
         raise

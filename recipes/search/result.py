@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 from recipes.search import _findings as _search_findings
 from recipes.search import _trial_rows
@@ -174,6 +175,28 @@ class TuneResult:
             writer.writeheader()
             writer.writerows(rows)
         return path
+
+    def folder_moved(self, old, new):
+        """Follows the rename of a folder holding the search.
+
+        `recipes.babysit` searches inside its run folder while the folder
+        has a temporary name, and renames it at the end: the result's
+        `directory`, and the trial models `best_model` loads, then follow it
+        to the final folder. A search outside `old` is left as it is.
+
+        Args:
+            old: The folder's path before the rename.
+            new: Its path after the rename.
+        """
+        old, new = os.path.abspath(old), os.path.abspath(new)
+        here = os.path.abspath(self.directory)
+        if os.path.commonpath([here, old]) != old:
+            return
+        self.directory = os.path.normpath(os.path.join(new, os.path.relpath(here, old)))
+        for tuner in self._tuners or ():
+            tuner.directory = self.directory
+            # as KerasTuner's own BaseTuner points its oracle at the folder
+            tuner.oracle._set_project_dir(self.directory, tuner.project_name)
 
     def best_model(self, *, refit=None, anneal=True, verbose=0):
         """The best trial's model, or its hyperparameters trained on all data.

@@ -10,7 +10,7 @@ import pathlib
 import keras
 import numpy as np
 
-import recipes  # noqa: F401  (registers nothing by itself: the load must)
+import recipes  # noqa: F401  (registers the `recipes>` classes with Keras)
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / "data"
 
