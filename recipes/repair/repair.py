@@ -213,7 +213,9 @@ def _loop(plan, *, seed, max_retrains, verbose):
             continue
         # the fix cleared its cause but uncovered another: its first fix on top
         stone_cause = run.diagnosis.cause
-        stacked = trials.run(stone, run.plan, current, stone_cause)
+        stacked = trials.run(
+            stone, run.plan, current, stone_cause, on_top_of=trials.count
+        )
         if stacked.accepted:
             _stack(accepted_fixes, fix, current.plan)
             _stack(accepted_fixes, stone, run.plan)
@@ -248,11 +250,16 @@ class _Trials:
         self.seed, self.verbose, self.attempts = seed, verbose, attempts
         self.count = 0
 
-    def run(self, fix, plan, reference, cause):
+    def run(self, fix, plan, reference, cause, on_top_of=None):
         """Trains `fix` applied to `plan` (abandoned on `cause`) and judges it
-        against `reference`; the `Run`, with `accepted` set."""
+        against `reference`; the `Run`, with `accepted` set. `on_top_of`: the
+        number of the rejected try whose plan `plan` is."""
         self.count += 1
         change = fix.change(plan)
+        if on_top_of is not None:
+            change = dataclasses.replace(
+                change, description=f"{change.description} On top of try {on_top_of}."
+            )
         new_plan = fix.apply(plan)
         run = train(new_plan, self.seed, abandon_on=(cause,), verbose=self.verbose)
         ref = reference.outcome

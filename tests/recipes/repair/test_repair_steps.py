@@ -86,4 +86,5 @@ def test_a_fix_that_clears_its_cause_gets_the_next_fix_on_top(monkeypatch):
     result = recipes.repair(model, *_data(scale=100.0), epochs=5, seed=0, verbose=0)
     assert [c.fix for c in result.changes] == ["input_scaling", "relu_he"]
     assert [a.accepted for a in result.attempts] == [True, False, True]
+    assert result.attempts[2].change.endswith("On top of try 1.")
     assert result.fixed and result.retrains == 2
