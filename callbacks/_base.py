@@ -132,8 +132,9 @@ class MonitorBase(keras.callbacks.Callback):
         `probe` instead of building its own.
 
         Args:
-            parent: An object with an `emit(finding)` method, or `None` to
-                detach.
+            parent: An object with an `emit(finding, key=None)` method (a
+                finding on several layers comes with its `key`, see
+                `find_layers`), or `None` to detach.
             probe: `(probe, reason)` as `make_probe` returns it, shared by
                 the monitors of one `fit`, or `None`. Defaults to `None`.
         """
