@@ -1,7 +1,9 @@
 """Diagnosis quality of `recipes.preflight` + `callbacks.Babysitter` on a labeled suite.
 
-The suite: healthy programs (`_diagnosis_healthy.py`; they train well, so any
-warning or error on them is a false alarm) and faulty programs
+The suite: healthy programs (`_diagnosis_healthy.py`, and the big models of
+`_diagnosis_big.py`: a fine-tuned MobileNetV2, a 12-block ResNet-style CNN;
+they train well, so any warning or error on them is a false alarm) and
+faulty programs
 (`_diagnosis_faulty.py`, `_diagnosis_faulty_kinds.py`; each a real bug,
 labeled with the acceptable root-cause check names and keywords of the right
 fix). Each is written as a
@@ -20,12 +22,13 @@ A faulty case is *detected* in a seed when an expected check fired at
 warning/error (preflight or babysitter); the verdict is *right* when its
 cause is in `expected`, and its fix is right when its suggestion holds every
 `fix_words` keyword. Results: `benchmarks/results/diagnosis.json` (written
-whole; with `--only` / `--kind`, to `diagnosis_partial.json`).
+whole; with `--only` / `--kind`, to `diagnosis_partial.json`; `--out NAME`
+names the file).
 
 Usage:
 
     nice -n 10 python benchmarks/diagnosis.py [--seeds 3] [--only a,b]
-        [--kind healthy|faulty] [--no-preflight]
+        [--kind healthy|faulty] [--no-preflight] [--out NAME.json]
 """
 
 import argparse
@@ -41,7 +44,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import _diagnosis_faulty  # noqa: E402, F401  (importing registers the cases)
+import _diagnosis_big  # noqa: E402, F401  (importing registers the cases)
+import _diagnosis_faulty  # noqa: E402, F401
 import _diagnosis_faulty_kinds  # noqa: E402, F401
 import _diagnosis_healthy  # noqa: E402, F401
 import keras  # noqa: E402
@@ -272,6 +276,12 @@ def main():
     p.add_argument("--only", default="", help="comma-separated case names")
     p.add_argument("--kind", choices=("healthy", "faulty"), default=None)
     p.add_argument("--no-preflight", action="store_true")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="results file name in benchmarks/results (default: diagnosis.json, "
+        "or diagnosis_partial.json with --only / --kind)",
+    )
     args = p.parse_args()
     only = set(filter(None, args.only.split(",")))
     unknown = only - {c.name for c in CASES}
@@ -337,6 +347,7 @@ def main():
         "per_check": per_check,
     }
     name = "diagnosis.json" if not (only or args.kind) else "diagnosis_partial.json"
+    name = args.out or name
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", name)
     write_json(out, _jsonable(result), indent=1)
     print(f"wrote {out}")

@@ -132,8 +132,9 @@ class MonitorBase(keras.callbacks.Callback):
         `probe` instead of building its own.
 
         Args:
-            parent: An object with an `emit(finding)` method, or `None` to
-                detach.
+            parent: An object with an `emit(finding, key=None)` method (a
+                finding on several layers comes with its `key`, see
+                `find_layers`), or `None` to detach.
             probe: `(probe, reason)` as `make_probe` returns it, shared by
                 the monitors of one `fit`, or `None`. Defaults to `None`.
         """
@@ -150,15 +151,24 @@ class MonitorBase(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.reset()
 
-    def emit(self, finding):
-        """Records `finding` once per (check, layer, severity) and acts on it."""
-        key = (finding.check, finding.layer, finding.severity)
+    def emit(self, finding, key=None):
+        """Records `finding` once per `key` and acts on it.
+
+        `key` defaults to `(check, layer, severity)`: a layer's finding is
+        made once a fit, unless it grows more severe (see `find_layers` for
+        the key of a finding about several layers).
+        """
+        if key is None:
+            key = (finding.check, finding.layer, finding.severity)
         if key in self._seen:
             return False
         self._seen.add(key)
         self.findings.append(finding)
         if self._parent is not None:
-            self._parent.emit(finding)
+            if key == (finding.check, finding.layer, finding.severity):
+                self._parent.emit(finding)
+            else:
+                self._parent.emit(finding, key=key)
             return True
         if self.verbose and self._prints(finding):
             # Like Keras' own callbacks: start on a new line when fit's
@@ -205,3 +215,55 @@ class MonitorBase(keras.callbacks.Callback):
                 suggestion=suggestion,
             )
         )
+
+    def find_layers(
+        self, check, epoch, severity, hits, *, message, threshold=None, suggestion=""
+    ):
+        """Emits one `Finding` for every layer a check flags at one epoch.
+
+        A big model (a nested `keras.applications` base) can have dozens of
+        layers with the same symptom: one finding per check and epoch, on
+        its worst layer, says so once. It is made when a layer in `hits` was
+        not yet reported at `severity`, as `emit` would make a finding per
+        layer.
+
+        Args:
+            check: The check's name.
+            epoch: The epoch (counted from 0), or `None` before training.
+            severity: The severity of the finding.
+            hits: `[(layer name, value)]`, worst first (a stable sort keeps
+                the graph order among equals). The finding's `layer` and
+                `value` are the first one's.
+            message: What is wrong, in words (for one layer, as a finding
+                on that layer reads; for several, how many and the worst).
+            threshold: The figure the values were compared with, or `None`.
+                Defaults to `None`.
+            suggestion: A concrete way to fix it. Defaults to `""`.
+
+        Returns:
+            Whether a finding was made.
+        """
+        keys = [(check, name, severity) for name, _ in hits]
+        if not hits or all(key in self._seen for key in keys):
+            return False
+        self._seen.update(keys[1:])
+        finding = Finding(
+            check=check,
+            severity=severity,
+            epoch=epoch,
+            layer=hits[0][0],
+            value=float(hits[0][1]),
+            threshold=None if threshold is None else float(threshold),
+            message=message,
+            suggestion=suggestion,
+        )
+        if len(hits) == 1:
+            return self.emit(finding)
+        self._seen.add(keys[0])
+        return self.emit(finding, key=(check, epoch, severity, tuple(keys)))
+
+
+def worst_layers(hits, text, most=3):
+    """`"a (95%), b (90%), c (88%)"`: the first `most` of `hits`
+    (`[(layer, value)]`), each value written by `text(value)`."""
+    return ", ".join(f"{name} ({text(value)})" for name, value in hits[:most])

@@ -19,9 +19,12 @@ Example:
 
 from __future__ import annotations
 
-from callbacks._base import check_positive
+from callbacks._base import check_positive, worst_layers
 from callbacks._probe import ProbeMonitor
 
+# A layer whose std is below this share of the largest one's is constant
+# (mostly dead): the depth trend does not start there.
+_TINY = 1e-6
 _LIMITS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0)}
 
 
@@ -35,6 +38,8 @@ class ActivationStats(ProbeMonitor):
 
     Writes `saturated_fraction`, `saturated_fraction/<layer>` (tanh/sigmoid
     layers) and `activation_std/<layer>` (every watched layer) to `logs`.
+    Saturated layers make one finding a check, naming how many and the
+    worst three (its `layer` and `value` the worst one's).
     Checks `saturated_units` and `activation_std`, before training and after
     epochs 0, 1, 3, 7, 15, ... and the last one (NaN in the logs between).
 
@@ -48,7 +53,9 @@ class ActivationStats(ProbeMonitor):
             saturated. Defaults to `0.02`.
         std_ratio: The last watched layer's activation std below
             `1/std_ratio` (or above `std_ratio`) times the first one's raises a
-            warning. Defaults to `100.0`.
+            warning (layers in graph order, nested models' included; layers
+            whose std is 0, or a millionth of the largest, are skipped at the
+            start, and a dead last layer at the end). Defaults to `100.0`.
         verbose: 0, 1 or 2. Defaults to `1`.
         stop_on: `None`, `"error"` or `"warning"`. Defaults to `None`.
 
@@ -92,7 +99,7 @@ class ActivationStats(ProbeMonitor):
 
     def check(self, epoch, logs, acts):
         logs = {} if logs is None else logs
-        stds, sat_total, sat_count = [], 0.0, 0
+        stds, sat_total, sat_count, hits = [], 0.0, 0, []
         for (name, kind), a in zip(self.probe.layers, acts):
             std = float(a.std())
             stds.append((name, std))
@@ -106,36 +113,69 @@ class ActivationStats(ProbeMonitor):
             sat_total += frac
             sat_count += 1
             if frac >= self.saturation_threshold:
-                self.find(
-                    "saturated_units",
-                    epoch,
-                    "warning",
-                    layer=name,
-                    value=frac,
-                    threshold=self.saturation_threshold,
-                    message=f"{frac:.0%} of the {kind} activations of {name} sit "
-                    "at their limits, where the gradient is ~0.",
-                    suggestion="Use Xavier/Glorot initialization (or He with "
-                    "ReLU), normalize the inputs, add BatchNormalization, or "
-                    "switch hidden layers to ReLU.",
-                )
+                hits.append((name, frac, kind))
         if sat_count:
             logs["saturated_fraction"] = sat_total / sat_count
+        if hits:
+            self._saturated(epoch, hits, sat_count)
+        self._spread(epoch, stds)
+
+    def _saturated(self, epoch, hits, layers):
+        kinds = {name: kind for name, _, kind in hits}
+        hits = sorted(((name, frac) for name, frac, _ in hits), key=lambda h: -h[1])
+        if len(hits) == 1:
+            name, frac = hits[0]
+            message = (
+                f"{frac:.0%} of the {kinds[name]} activations of {name} sit at "
+                "their limits, where the gradient is ~0."
+            )
+        else:
+            worst = worst_layers(hits, lambda frac: f"{frac:.0%}")
+            message = (
+                f"In {len(hits)} of {layers} tanh/sigmoid layers at least "
+                f"{self.saturation_threshold:.0%} of the activations sit at "
+                f"their limits, where the gradient is ~0; worst: {worst}."
+            )
+        self.find_layers(
+            "saturated_units",
+            epoch,
+            "warning",
+            hits,
+            message=message,
+            threshold=self.saturation_threshold,
+            suggestion="Use Xavier/Glorot initialization (or He with ReLU), "
+            "normalize the inputs, add BatchNormalization, or switch hidden "
+            "layers to ReLU.",
+        )
+
+    def _spread(self, epoch, stds):
+        """The `activation_std` check: the std from the first watched layer
+        to the last, in graph order. It starts at the first layer that
+        varies (std above `_TINY` times the largest: a dead or nearly
+        constant layer has no spread to start from) and ends at the last
+        layer whose std is not 0 (a dead layer is dead_units' finding), so
+        no ratio is ever taken to a zero std."""
         if len(stds) < 3:
             return
-        first, last = stds[0][1], stds[-1][1]
-        ratio = last / first if first > 0 else float("inf")
-        if ratio < 1.0 / self.std_ratio or ratio > self.std_ratio:
+        top = max(std for _, std in stds)
+        varying = [i for i, (_, std) in enumerate(stds) if std > _TINY * top]
+        moving = [i for i, (_, std) in enumerate(stds) if std > 0.0]
+        if not varying or moving[-1] <= varying[0]:
+            return
+        # a dead last layer (std 0) is dead_units' finding: end before it
+        (first_name, first), (last_name, last) = stds[varying[0]], stds[moving[-1]]
+        ratio = last / first
+        if not 1.0 / self.std_ratio <= ratio <= self.std_ratio:
             shrink = ratio < 1.0
             self.find(
                 "activation_std",
                 epoch,
                 "warning",
-                layer=stds[-1][0],
+                layer=last_name,
                 value=ratio,
                 threshold=1.0 / self.std_ratio if shrink else self.std_ratio,
                 message=f"The activation std goes from {first:.3g} in "
-                f"{stds[0][0]} to {last:.3g} in {stds[-1][0]}: activations "
+                f"{first_name} to {last:.3g} in {last_name}: activations "
                 f"{'collapse toward 0' if shrink else 'explode'} with depth.",
                 suggestion="Use He initialization for ReLU (Xavier for "
                 "tanh), or add BatchNormalization after each Dense/Conv.",

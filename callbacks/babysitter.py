@@ -164,13 +164,13 @@ class Babysitter(MonitorBase):
     def _enabled(self):
         return set(CHECKS) if self.checks == "all" else set(self.checks)
 
-    def emit(self, finding):
+    def emit(self, finding, key=None):
         if finding.check not in self._enabled() and finding.check not in _ALWAYS:
             return False
         if _outcome.dropped(finding, self.findings):
             return False
         well = self.learning_well()
-        return super().emit(_outcome.graded(finding, self.findings, well))
+        return super().emit(_outcome.graded(finding, self.findings, well), key=key)
 
     def _prints(self, finding):  # warnings: in the diagnosis, at the end
         return self.verbose == 2 or finding.severity == "error"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from callbacks._base import check_positive
+from callbacks._base import check_positive, worst_layers
 from callbacks._probe import ProbeMonitor
 
 
@@ -37,6 +37,13 @@ class DeadUnitMonitor(ProbeMonitor):
     with `activation="relu"` inside Dense/Conv layers and with
     separate `ReLU`/`Activation("relu")` layers. NaN activations are reported
     as `nan_loss`, never as dead units.
+
+    One finding a check, however many layers are hit: on a big model (a
+    nested `keras.applications` base) it says how many ReLU layers have dead
+    units and names the worst three; its `layer`, `value` and severity are
+    the worst layer's. A later check makes a new finding only when it finds
+    a layer not reported yet. Layers are in graph order, a nested model's
+    where it sits in the outer one.
 
     Writes `dead_fraction` (all watched units) and `dead_fraction/<layer>` to
     the epoch `logs`.
@@ -87,7 +94,7 @@ class DeadUnitMonitor(ProbeMonitor):
         return config
 
     def check(self, epoch, logs, acts):
-        dead_total, units_total = 0, 0
+        dead_total, units_total, layers, hits = 0, 0, 0, []
         for (name, kind), a in zip(self.probe.layers, acts):
             if kind != "relu":
                 continue
@@ -95,22 +102,42 @@ class DeadUnitMonitor(ProbeMonitor):
             frac = float(dead.mean())
             dead_total += int(dead.sum())
             units_total += dead.size
+            layers += 1
             if logs is not None:
                 logs[f"dead_fraction/{name}"] = frac
             if frac >= self.threshold:
-                severe = frac >= 1.0 or frac >= self.error_threshold
-                self.find(
-                    "dead_units",
-                    epoch,
-                    "error" if severe else "warning",
-                    layer=name,
-                    value=frac,
-                    threshold=self.error_threshold if severe else self.threshold,
-                    message=f"{frac:.0%} of the units of {name} output exactly 0 "
-                    f"for every probe sample (dead ReLUs pass no gradient).",
-                    suggestion="Lower the learning rate, use He initialization "
-                    "with zero biases, add BatchNormalization before the ReLU, "
-                    "normalize the inputs, or use LeakyReLU.",
-                )
+                hits.append((name, frac))
         if units_total and logs is not None:
             logs["dead_fraction"] = dead_total / units_total
+        if not hits:
+            return
+        hits.sort(key=lambda hit: -hit[1])  # worst first, graph order among ties
+        worst = hits[0][1]
+        severe = worst >= 1.0 or worst >= self.error_threshold
+        self.find_layers(
+            "dead_units",
+            epoch,
+            "error" if severe else "warning",
+            hits,
+            message=_describe(hits, layers, self.threshold),
+            threshold=self.error_threshold if severe else self.threshold,
+            suggestion="Lower the learning rate, use He initialization with zero "
+            "biases, add BatchNormalization before the ReLU, normalize the "
+            "inputs, or use LeakyReLU.",
+        )
+
+
+def _describe(hits, layers, threshold):
+    """The message of a `dead_units` finding on the layers `hits`."""
+    if len(hits) == 1:
+        name, frac = hits[0]
+        return (
+            f"{frac:.0%} of the units of {name} output exactly 0 for every "
+            "probe sample (dead ReLUs pass no gradient)."
+        )
+    worst = worst_layers(hits, lambda frac: f"{frac:.0%}")
+    return (
+        f"{len(hits)} of {layers} ReLU layers have dead units (at least "
+        f"{threshold:.0%} of their units output exactly 0 for every probe "
+        f"sample; dead ReLUs pass no gradient); worst: {worst}."
+    )

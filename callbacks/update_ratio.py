@@ -20,7 +20,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from callbacks._base import MonitorBase, check_positive
+from callbacks._base import MonitorBase, check_positive, worst_layers
 from callbacks._logs import ADAPTIVE, learning_rate
 from callbacks._state import Reader, raw_model
 from callbacks.layers import walk_layers
@@ -52,8 +52,10 @@ class UpdateRatioMonitor(MonitorBase):
     `update_ratio` (median over layers) to the epoch `logs`. Check:
     `update_ratio`, from the second epoch and 200 optimizer steps on (before,
     it only logs: a layer started near zero has huge relative updates at
-    first). A kernel that does not move at all has a zero gradient, which the
-    message says is not the learning rate's doing.
+    first): one finding an epoch for the kernels above `high`, one for those
+    below `low`, naming how many and the worst three. A kernel that does not
+    move at all has a zero gradient, which the message says is not the
+    learning rate's doing.
 
     Args:
         samples: Batches sampled per epoch. Defaults to `2`.
@@ -170,31 +172,61 @@ class UpdateRatioMonitor(MonitorBase):
         lowered = (
             rate is not None and self._start_rate and rate < 0.3 * self._start_rate
         )
+        groups = {"high": [], "low": [], "still": []}
         for name, value in medians.items():
             if lowered and value < self.low:
                 continue
-            if value > self.high or value < self.low:
-                self._report(epoch, name, value)
+            if value > self.high:
+                groups["high"].append((name, value))
+            elif value == 0:
+                groups["still"].append((name, value))
+            elif value < self.low:
+                groups["low"].append((name, value))
+        for way, hits in groups.items():
+            if hits:  # worst first: the largest ratios, or the smallest
+                hits.sort(key=lambda hit: -hit[1] if way == "high" else hit[1])
+                self._report(epoch, way, hits, len(medians))
 
-    def _report(self, epoch, name, value):
-        high = value > self.high
-        if value == 0:
+    def _report(self, epoch, way, hits, kernels):
+        """One finding on the kernels `hits` whose ratio is `way` ("high",
+        "low", or "still": exactly 0), out of `kernels` measured."""
+        names = [name for name, _ in hits]
+        if way == "still":
+            if len(hits) == 1:
+                what = f"The kernel of {names[0]} did not change at all: its"
+            else:
+                shown = ", ".join(names[:3]) + (", ..." if len(hits) > 3 else "")
+                what = (
+                    f"The kernels of {len(hits)} of {kernels} layers ({shown}) "
+                    "did not change at all: their"
+                )
             message = (
-                f"The kernel of {name} did not change at all: its gradient is "
-                "exactly zero, so something in the model blocks it (a frozen "
-                "or dead path, or an output that cannot change); the learning "
-                "rate is not the cause."
+                f"{what} gradient is exactly zero, so something in the model "
+                "blocks it (a frozen or dead path, or an output that cannot "
+                "change); the learning rate is not the cause."
             )
             fix = (
                 "Find what blocks the gradient: see output_activation and "
                 "dead_units, and check that the layer is meant to be trainable."
             )
         else:
-            message = (
-                f"Updates of {name} are {value:.1e} of its weights per step "
-                f"(healthy is ~1e-3): the learning rate looks too "
-                f"{'high' if high else 'low'}."
-            )
+            high = way == "high"
+            value = hits[0][1]
+            too = f"the learning rate looks too {'high' if high else 'low'}."
+            if len(hits) == 1:
+                message = (
+                    f"Updates of {names[0]} are {value:.1e} of its weights per "
+                    f"step (healthy is ~1e-3): {too}"
+                )
+            else:
+                bound = self.high if high else self.low
+                worst = worst_layers(hits, lambda v: f"{v:.1e}")
+                message = (
+                    f"Updates of {len(hits)} of {kernels} kernels are "
+                    f"{'above' if high else 'below'} {bound:g} of their weights "
+                    f"per step ({'largest' if high else 'smallest'}: {worst}); "
+                    f"healthy is ~1e-3: {too}"
+                )
             rate = learning_rate(self.model)
             now = f" (it is {rate:.2g})" if rate is not None else ""
             if high:
@@ -203,13 +235,12 @@ class UpdateRatioMonitor(MonitorBase):
                 opt = type(getattr(self.model, "optimizer", None)).__name__
                 also = "" if opt in ADAPTIVE else ", or use Adam"
                 fix = f"Raise the learning rate 10x{now}{also}."
-        self.find(
+        self.find_layers(
             "update_ratio",
             epoch,
             "warning",
-            layer=name,
-            value=value,
-            threshold=self.high if high else self.low,
+            hits,
             message=message,
+            threshold=self.high if way == "high" else self.low,
             suggestion=fix,
         )

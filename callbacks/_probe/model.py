@@ -102,20 +102,20 @@ def _small(tensor, most=1024):
 
 
 class Stage:
-    """One model's probe: its watched activations, then nested stages fed by
-    the tensors that flow into its nested models."""
+    """One model's probe: its watched activations and its nested stages,
+    fed by the tensors that flow into its nested models, in graph order (a
+    nested model's layers where it sits among the model's own)."""
 
     def __init__(self, model, taken, top=True):
         inputs = _structure(model)
         # a nested model's outputs are hidden activations of the outer one
         final = {id(t) for t in keras.tree.flatten(model.outputs)} if top else ()
-        tensors, self.layers, feeds, nested = [], [], [], []
+        tensors, self.layers, feeds, order = [], [], [], []
         for layer in model.layers:
             if isinstance(layer, keras.Model) and layer.layers:
                 feed = _nested_input(layer, inputs)
                 if feed is not None and layer.built:
-                    feeds.append(feed)
-                    nested.append(layer)
+                    order.append((layer, feed))
                 continue
             kind = activation_kind(layer)
             if kind is None or kind == "other":
@@ -130,20 +130,24 @@ class Stage:
             if name in taken:  # the same name in two nested models
                 name = f"{model.name}/{name}"
             taken.add(name)
+            order.append(len(tensors))
             tensors.append(out)
             self.layers.append((name, kind))
-        self.children = []
-        kept = []
-        for feed, layer in zip(feeds, nested):
+        # `order`: an own layer's index, or a (stage, its feed's index) pair
+        self.order = []
+        for item in order:
+            if isinstance(item, int):
+                self.order.append(item)
+                continue
             try:
-                child = Stage(layer, taken, top=False)
+                child = Stage(item[0], taken, top=False)
             except (AttributeError, ValueError, TypeError):
                 continue
             if child.all_layers():
-                self.children.append(child)
-                kept.append(feed)
+                self.order.append((child, len(feeds)))
+                feeds.append(item[1])
         self.count = len(tensors)
-        outputs = tensors + kept
+        outputs = tensors + feeds
         final_out = keras.tree.flatten(model.outputs)[0] if top and outputs else None
         self.top = final_out is not None and _small(final_out)
         if self.top:
@@ -151,16 +155,27 @@ class Stage:
         self.model = keras.Model(inputs, outputs) if outputs else None
 
     def all_layers(self):
-        return self.layers + [lay for c in self.children for lay in c.all_layers()]
+        """`(name, kind)` of every watched layer, in graph order."""
+        out = []
+        for item in self.order:
+            out.extend(
+                [self.layers[item]] if isinstance(item, int) else item[0].all_layers()
+            )
+        return out
 
     def __call__(self, x):
-        """The watched activations, then (a top stage with a small output, see
-        `_small`) the model's output, for BatchNormMonitor."""
+        """The watched activations (in `all_layers` order), then (a top stage
+        with a small output, see `_small`) the model's output, for
+        BatchNormMonitor."""
         if self.model is None:
             return []
         outs = self.model(x, training=False)
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
-        acts = outs[: self.count]
-        for child, feed in zip(self.children, outs[self.count : len(outs) - self.top]):
-            acts.extend(child(feed))
+        own, fed = outs[: self.count], outs[self.count : len(outs) - self.top]
+        acts = []
+        for item in self.order:
+            if isinstance(item, int):
+                acts.append(own[item])
+            else:
+                acts.extend(item[0](fed[item[1]]))
         return acts + outs[len(outs) - self.top :]

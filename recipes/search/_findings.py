@@ -15,11 +15,14 @@ from recipes.search import narrowing as _narrowing
 
 
 def _stopped(rows):
+    """A `trial_stopped` finding per trial the Babysitter stopped, at the
+    last epoch the trial ran (`Finding.epoch` counts from 0: a trial stopped
+    after its first epoch reads "epoch 1")."""
     return [
         Finding(
             "trial_stopped",
             "info",
-            epoch=row["epochs"],
+            epoch=row["epochs"] - 1 if row["epochs"] else None,
             message=f"Stage {row['stage']} trial {row['trial_id']} "
             f"stopped after {row['epochs']} epoch(s): {row['reason']}",
             suggestion="",

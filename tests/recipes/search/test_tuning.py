@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 
+from recipes.search import _findings as _search_findings
 from recipes.search import space as _search_space
 from recipes.search.hypermodel import RecipeHyperModel
 from recipes.search.tuning import tune
@@ -366,6 +367,15 @@ def test_babysitter_stops_a_diverging_trial(iris, tmp_path):
     # The only trial sits at the bottom of the learning-rate range (the
     # default 1e-3, moved into it): widening downward is the right advice.
     assert checks == ["trial_stopped", "search_range_edge"]
+    # the epoch it stopped at, as the progress bar counts (from 1)
+    assert f"(epoch {row['epochs']})" in str(result.findings[0])
+
+
+def test_a_trial_stopped_after_its_first_epoch_is_found_at_epoch_1():
+    row = {"stage": 0, "trial_id": "00", "status": "stopped_early", "epochs": 1}
+    (found,) = _search_findings._stopped([dict(row, reason="nan_loss")])
+    assert found.epoch == 0 and found.to_dict()["epoch"] == 1
+    assert str(found).startswith("[info] trial_stopped (epoch 1): Stage 0 trial 00")
 
 
 def _free_port_pair():
