@@ -109,7 +109,8 @@ def one_net(name, data="numpy"):
         "cause_one": None if first is None else first.cause,
         "cause_several": None if second is None else second.cause,
         "figures_in_history": sorted(
-            k for k in ("dead_fraction", "update_ratio", "gradient_ratio")
+            k
+            for k in ("dead_fraction", "update_ratio", "gradient_ratio")
             if k in history
         ),
     }
