@@ -67,12 +67,47 @@ def resolve(distribution):
             "a keras.distribution.Distribution, e.g. keras.distribution.DataParallel()"
         )
     else:
-        expected = "None or 'all' (babysit trains on one device there)"
+        raise TypeError(
+            f"On the {backend} backend babysit trains on one device: pass "
+            "distribution=None or 'all' (one device there). Received: "
+            f"distribution of type {type(distribution).__name__}"
+        )
     raise TypeError(
         f"On the {backend} backend `distribution` must be {expected}, or 'all' "
         "for every device there is. Received: distribution of type "
         f"{type(distribution).__name__}"
     )
+
+
+def check_not_inside_one():
+    """`babysit` enters the distribution itself, for the network only (its
+    checks run on one device, and `keras.backend.clear_session()` between
+    them would pop a TensorFlow strategy's scope): it must not be called
+    inside one.
+
+    Raises:
+        ValueError: Inside a `strategy.scope()` (TensorFlow) or with a JAX
+            distribution set.
+    """
+    import keras
+
+    backend, inside = keras.backend.backend(), None
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        inside = (
+            "a tf.distribute strategy scope" if tf.distribute.has_strategy() else None
+        )
+    elif backend == "jax" and keras.distribution.distribution() is not None:
+        inside = "a JAX distribution"
+    if inside:
+        raise ValueError(
+            "babysit was called inside a distribution (a `strategy.scope()`, or "
+            "keras.distribution.set_distribution): it builds and trains the "
+            "network under one itself, and runs its checks on one device. Call "
+            "it outside, passing the strategy or distribution as "
+            f"`distribution=`. Received: a call inside {inside}"
+        )
 
 
 def _every_device(backend):

@@ -68,6 +68,7 @@ def run_options(x, *, table, task, search_args=None, **training):
     _check_numbers(training)
     model, tune = training["model"], training["tune"]
     _check_model(model, tune, task)
+    _devices.check_not_inside_one()
     distribution = _devices.resolve(training.get("distribution"))
     training["distribution"] = distribution
     _devices.check_batch_size(training["batch_size"], distribution)

@@ -128,3 +128,23 @@ def test_all_without_several_devices_is_one_device():
             pytest.skip("several GPUs here")
     assert _devices.resolve("all") is expected
     assert _devices.describe(None) == "one device"
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() not in ("tensorflow", "jax"), reason="no distribution"
+)
+def test_babysit_inside_a_distribution_is_refused_before_any_work(tmp_path):
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        outer = tf.distribute.MirroredStrategy(["/cpu:0"])
+    else:
+        outer = keras.distribution.DataParallel(
+            devices=keras.distribution.list_devices()
+        )
+    x = np.random.default_rng(0).normal(size=(40, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    with outer.scope():
+        with pytest.raises(ValueError, match="passing the strategy or distribution"):
+            recipes.babysit(x, y, output_dir=tmp_path / "r")
+    assert not os.listdir(tmp_path)
