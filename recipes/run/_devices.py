@@ -1,13 +1,13 @@
 """Where `babysit` trains its network: one device, or several (private).
 
 `babysit(distribution=...)` takes a `tf.distribute.Strategy` on TensorFlow,
-a `keras.distribution.Distribution` on JAX, or `"all"`: every device there
-is (TensorFlow: the GPUs, with `MirroredStrategy`, when there are two or
-more; JAX: the devices of its default platform, with `DataParallel`, when
-there are two or more), else one. The network `babysit` trains (and the
-further averaged networks of a small table) is built, compiled and trained
-under it; the checks before training, the range test and the search's
-trials run on one device, as without it.
+a `keras.distribution.DataParallel` or `ModelParallel` on JAX, or `"all"`:
+every device there is (TensorFlow: the GPUs, with `MirroredStrategy`, when
+there are two or more; JAX: the devices of its default platform, with
+`DataParallel`, when there are two or more), else one. The network
+`babysit` trains (and the further averaged networks of a small table) is
+built, compiled and trained under it; the checks before training, the
+range test and the search's trials run on one device, as without it.
 
 Every batch is split evenly over the devices (on JAX, those of the batch
 axis), so the batch size must be a multiple of their number and the
@@ -50,7 +50,7 @@ def resolve(distribution):
             raise ValueError(
                 "`distribution` must be None (one device), 'all' (every device "
                 "there is), a tf.distribute.Strategy (TensorFlow) or a "
-                "keras.distribution.Distribution (JAX). "
+                "keras.distribution.DataParallel or ModelParallel (JAX). "
                 f"Received: distribution={distribution!r}"
             )
         return _every_device(backend)
@@ -61,10 +61,12 @@ def resolve(distribution):
             return distribution
         expected = "a tf.distribute.Strategy, e.g. tf.distribute.MirroredStrategy()"
     elif backend == "jax":
-        if isinstance(distribution, keras.distribution.Distribution):
+        public = (keras.distribution.DataParallel, keras.distribution.ModelParallel)
+        if isinstance(distribution, public):
             return distribution
         expected = (
-            "a keras.distribution.Distribution, e.g. keras.distribution.DataParallel()"
+            "a keras.distribution.DataParallel or ModelParallel, e.g. "
+            "keras.distribution.DataParallel()"
         )
     else:
         raise TypeError(

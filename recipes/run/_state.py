@@ -41,8 +41,8 @@ class RunOptions:
     verbose: int = 1
     strict: bool = False
     ensemble: int | None = None
-    # a tf.distribute.Strategy or keras.distribution.Distribution (resolved
-    # from "all"), or None: one device
+    # a tf.distribute.Strategy or a keras.distribution.DataParallel or
+    # ModelParallel (resolved from "all"), or None: one device
     distribution: object = None
 
 

@@ -164,7 +164,7 @@ def babysit(
         distribution: Where the network trains. `None`: one device (the
             first GPU, or the CPU). A `tf.distribute.Strategy` on
             TensorFlow (e.g. `tf.distribute.MirroredStrategy()`), a
-            `keras.distribution.Distribution` on JAX (e.g.
+            `keras.distribution.DataParallel` or `ModelParallel` on JAX (e.g.
             `keras.distribution.DataParallel()`), or `"all"`: every device
             there is (TensorFlow: `MirroredStrategy` over the GPUs, JAX:
             `DataParallel` over the devices of its default platform), one
