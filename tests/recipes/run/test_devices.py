@@ -58,7 +58,7 @@ def test_babysit_and_tune_under_mirrored_strategy_on_two_cpu_devices(tmp_path):
     out = run_helper("tensorflow", tmp_path)
     assert out["all"] == "one device"  # no GPU: "all" is one device
     run = out["babysit"]
-    assert run["devices"] == 2  # the averaged networks were built under it
+    assert run["devices"] == 2  # both averaged networks were built under it
     assert run["accuracy"] > 0.6 and RUN_FILES <= set(run["files"])
     assert "build and compile it under `distribution.scope()`" in out["outside"]
     assert out["inside"] == 2  # a model built under the strategy trains there
