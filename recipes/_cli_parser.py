@@ -94,6 +94,15 @@ def _add_run_args(p, epochs):
         help="also write TensorBoard logs to DIR: losses and metrics, activation "
         "histograms per layer and epoch, the findings as text",
     )
+    p.add_argument(
+        "--devices",
+        choices=("one", "all"),
+        default="one",
+        help="one: train on one device; all: on every GPU (TensorFlow, "
+        "MirroredStrategy) or every device of JAX's platform (DataParallel), "
+        "one when there is one; the checks and the search's trials stay on one; "
+        "default: one",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the summary")
 
 

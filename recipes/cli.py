@@ -51,6 +51,7 @@ def _babysit(args, x, y, search=None, **kwargs):
         verbose=0 if args.quiet else 1,
         babysitter=None,
         callbacks=None,
+        distribution="all" if args.devices == "all" else None,
     )
     if args.tensorboard is not None:  # the sitter, then both TensorBoards
         sitter = Babysitter(verbose=training["verbose"])

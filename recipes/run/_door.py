@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 
+from recipes.run import _devices
 from recipes.run._state import RunOptions
 
 _TABLE = "pass the DataFrame's options in `table=`"
@@ -67,6 +68,10 @@ def run_options(x, *, table, task, search_args=None, **training):
     _check_numbers(training)
     model, tune = training["model"], training["tune"]
     _check_model(model, tune, task)
+    _devices.check_not_inside_one()
+    distribution = _devices.resolve(training.get("distribution"))
+    training["distribution"] = distribution
+    _devices.check_batch_size(training["batch_size"], distribution)
     _check_table(x, table)
     training["callbacks"] = _check_callbacks(
         training["callbacks"], training["babysitter"]
@@ -82,6 +87,11 @@ def run_options(x, *, table, task, search_args=None, **training):
                 "with a built `model` or with `tune`; pass ensemble=1 or None. "
                 f"Received: ensemble={ensemble}"
             )
+    if distribution is not None:
+        import keras
+
+        if isinstance(model, keras.Model):
+            _devices.check_model(model, distribution)
     return RunOptions(search_args=search_args, **training)
 
 

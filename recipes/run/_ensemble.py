@@ -28,6 +28,7 @@ import dataclasses
 import keras
 import numpy as np
 
+from recipes.run import _devices
 from recipes.training import train_babysat
 
 ROWS = 1000  # tables with fewer training rows are averaged by default
@@ -66,31 +67,51 @@ def member_splits(splits, count, seed):
 
 
 def train_members(
-    make, splits, *, count, learning_rate, epochs, batch_size, patience, seed
+    make,
+    splits,
+    *,
+    count,
+    learning_rate,
+    epochs,
+    batch_size,
+    patience,
+    seed,
+    distribution=None,
 ):
     """`count` more networks from `make(rate, seed, splits)`, each trained
-    like the first on its own fold (`member_splits`)."""
+    like the first on its own fold (`member_splits`), on the first's
+    devices (`distribution`)."""
+    training = dict(
+        learning_rate=learning_rate,
+        epochs=epochs,
+        batch_size=batch_size,
+        patience=patience,
+        seed=seed,
+        distribution=distribution,
+    )
     return [
-        _train_one(make, data, k, learning_rate, epochs, batch_size, patience, seed)
+        _train_one(make, data, k, **training)
         for k, data in enumerate(member_splits(splits, count, seed), start=1)
     ]
 
 
-def _train_one(make, data, k, learning_rate, epochs, batch_size, patience, seed):
+def _train_one(
+    make, data, k, *, learning_rate, epochs, batch_size, patience, seed, distribution
+):
     member_seed = None if seed is None else seed + k
     if member_seed is not None:
         keras.utils.set_random_seed(member_seed)
-    member = make(learning_rate, member_seed, data)
-    train_babysat(
-        member,
-        data.x_train,
-        data.y_train,
-        validation_data=(data.x_val, data.y_val),
-        epochs=epochs,
-        batch_size=batch_size,
-        patience=patience,
-        anneal_from=learning_rate,
-    )
+    with _devices.scope(distribution):
+        member = make(learning_rate, member_seed, data)
+        train_babysat(
+            member,
+            *_devices.even_rows(data.x_train, data.y_train, distribution),
+            validation_data=_devices.even_rows(data.x_val, data.y_val, distribution),
+            epochs=epochs,
+            batch_size=batch_size,
+            patience=patience,
+            anneal_from=learning_rate,
+        )
     return member
 
 

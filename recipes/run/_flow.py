@@ -11,7 +11,7 @@ import os
 
 import keras
 
-from recipes.run import _defaults, _ensemble, _fit_callbacks, _probes
+from recipes.run import _defaults, _devices, _ensemble, _fit_callbacks, _probes
 from recipes.run import _steps as steps
 from recipes.run._before_training import lr_test, say, search
 from recipes.run._files import write_files
@@ -96,8 +96,10 @@ def choose_rate(state, options):
         keras.backend.clear_session()
         if options.seed is not None:
             keras.utils.set_random_seed(options.seed)
-        # Logs data_loss: the loss without the L2 penalty.
-        state.model = with_data_loss(state.make(state.learning_rate))
+        # Logs data_loss: the loss without the L2 penalty. Built and
+        # compiled on the devices it trains on.
+        with _devices.scope(options.distribution):
+            state.model = with_data_loss(state.make(state.learning_rate))
     elif not steps.set_learning_rate(state.model, state.learning_rate):
         say(options.verbose, "  (the optimizer has a schedule; its rate is kept)")
 
@@ -107,13 +109,18 @@ def train(state, options):
     from callbacks import Babysitter
     from recipes.training import train_babysat
 
-    splits, verbose = state.splits, options.verbose
+    splits, verbose, where = state.splits, options.verbose, options.distribution
     probe = _probes.probe_sample(splits.x_train)
     start = _probes.activation_snapshot(state.model, probe)
+    state.batch_size = _devices.default_batch_size(state.batch_size, where)
+    x, y = _devices.even_rows(splits.x_train, splits.y_train, where)
+    validation_data = _devices.even_rows(splits.x_val, splits.y_val, where)
     say(
         verbose,
         f"Training up to {options.epochs} epochs at learning rate "
-        f"{state.learning_rate:.3g} with the Babysitter ...",
+        f"{state.learning_rate:.3g} with the Babysitter"
+        + ("" if where is None else f", on {_devices.describe(where)}")
+        + " ...",
     )
     sitter = options.babysitter
     if sitter is None:
@@ -122,19 +129,20 @@ def train(state, options):
     if verbose:
         every = max(1, options.epochs // 10)
         cbs.append(_fit_callbacks.Progress(options.epochs, every=every))
-    trained = train_babysat(
-        state.model,
-        splits.x_train,
-        splits.y_train,
-        validation_data=(splits.x_val, splits.y_val),
-        epochs=options.epochs,
-        batch_size=state.batch_size,
-        babysitter=sitter,
-        patience=state.patience,
-        anneal_from=state.learning_rate,
-        checkpoint=os.path.join(state.folder, "model.keras"),
-        callbacks=cbs,
-    )
+    with _devices.scope(where):
+        trained = train_babysat(
+            state.model,
+            x,
+            y,
+            validation_data=validation_data,
+            epochs=options.epochs,
+            batch_size=state.batch_size,
+            babysitter=sitter,
+            patience=state.patience,
+            anneal_from=state.learning_rate,
+            checkpoint=os.path.join(state.folder, "model.keras"),
+            callbacks=cbs,
+        )
     trained.write_csv(os.path.join(state.folder, "history.csv"))
     state.history = trained.history
     state.add("training", trained.findings)
@@ -154,8 +162,10 @@ def train(state, options):
             batch_size=state.batch_size,
             patience=state.patience,
             seed=options.seed,
+            distribution=where,
         )
-        state.model = _ensemble.average([state.model, *members])
+        with _devices.scope(where):
+            state.model = _ensemble.average([state.model, *members])
     _save(state)
 
 
@@ -182,12 +192,27 @@ def _save(state):
 def evaluate(state, options):
     """The test split, once; the baselines on the same split."""
     from recipes.run.baselines import baseline_findings, baselines
-    from recipes.run.evaluation import evaluate as score
 
-    splits, model = state.splits, state.model
+    splits = state.splits
     if splits.x_test is None:
         return
     say(options.verbose, "Evaluating once on the test split ...")
+    from recipes.training import expected_traces
+
+    # A fresh average traces its functions once; on several devices, so
+    # does each batch shape: not a retrace of one function.
+    with expected_traces():
+        _score(state, options)
+    state.baselines = baselines(splits, seed=options.seed or 0)
+    state.add("baseline", baseline_findings(state.metrics, state.baselines))
+
+
+def _score(state, options):
+    """The test metrics and the test predictions the figures need."""
+    from recipes.run.evaluation import evaluate as score
+
+    splits, model = state.splits, state.model
+    batch = _devices.evaluation_batch_size(len(splits.x_test), options.distribution)
     classes = splits.class_names if splits.task == "classification" else None
     state.metrics = score(
         model,
@@ -195,16 +220,15 @@ def evaluate(state, options):
         splits.y_test,
         task=splits.task if splits.task == "regression" else "auto",
         class_names=classes,
+        batch_size=batch,
     )
     if state.ensemble > 1:
         state.metrics["members"] = _ensemble.member_scores(model, splits)
         if "penalty" in state.metrics:  # the sum of every member's: one's, on average
             state.metrics["penalty"] /= state.ensemble
     if splits.task == "regression":
-        pred = model.predict(splits.x_test, batch_size=256, verbose=0)
+        pred = model.predict(splits.x_test, batch_size=batch, verbose=0)
         state.test_predictions = (splits.y_test, pred)
     elif splits.num_classes == 2:
-        probs = model.predict(splits.x_test, batch_size=256, verbose=0)
+        probs = model.predict(splits.x_test, batch_size=batch, verbose=0)
         state.test_scores = (splits.y_test, probs.reshape(len(probs), -1)[:, -1])
-    state.baselines = baselines(splits, seed=options.seed or 0)
-    state.add("baseline", baseline_findings(state.metrics, state.baselines))

@@ -41,6 +41,9 @@ class RunOptions:
     verbose: int = 1
     strict: bool = False
     ensemble: int | None = None
+    # a tf.distribute.Strategy or a keras.distribution.DataParallel or
+    # ModelParallel (resolved from "all"), or None: one device
+    distribution: object = None
 
 
 @dataclasses.dataclass

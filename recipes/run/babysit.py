@@ -48,6 +48,7 @@ def babysit(
     verbose=1,
     strict=False,
     ensemble=None,
+    distribution=None,
     **kwargs,
 ):
     """Runs the whole recipe on `(x, y)` and writes a run folder explaining it.
@@ -160,6 +161,24 @@ def babysit(
             builder's model on a DataFrame of under 1,000 training rows,
             where one network's score moves by a point with its seed
             (README, "Tables"), else 1.
+        distribution: Where the network trains. `None`: one device (the
+            first GPU, or the CPU). A `tf.distribute.Strategy` on
+            TensorFlow (e.g. `tf.distribute.MirroredStrategy()`), a
+            `keras.distribution.DataParallel` or `ModelParallel` on JAX (e.g.
+            `keras.distribution.DataParallel()`), or `"all"`: every device
+            there is (TensorFlow: `MirroredStrategy` over the GPUs, JAX:
+            `DataParallel` over the devices of its default platform), one
+            device when there is one. The network (and the further averaged
+            networks) is built, compiled and trained under it, with
+            `batch_size` the global batch split across the devices; the
+            checks before training, the range test and the search's trials
+            run on one device. Each batch is split evenly over the devices
+            (on JAX, those of the batch axis): the batch size must be a
+            multiple of their number (the default is rounded down to one)
+            and the training and validation rows are cut to a multiple of
+            it (at most one row fewer per device). A compiled `model` must
+            have been built under the same `distribution`. Defaults to
+            `None`.
 
     Returns:
         A `BabysitResult` (model, history, findings, metrics, run_dir, ...).
@@ -170,13 +189,16 @@ def babysit(
             arguments that do not go together (`tune` with a compiled
             model or a builder, a `RecipeHyperModel` without `tune=True`,
             `ensemble` above 1 with a compiled model or `tune`, `table`
-            without a DataFrame: all before the data is split), or a model
+            without a DataFrame, a compiled model built outside the
+            `distribution`, a batch size the distribution cannot split:
+            all before the data is split), or a model
             or search made for other inputs (checked on the splits); never
             after the run folder is made.
         TypeError: On non-numeric inputs or labels, an argument of the
             wrong type, or a removed keyword (`model_kwargs`, `tune_kwargs`,
             `categorical`, `id_column`, `drop`, `tensorboard`: the message
-            names the new way).
+            names the new way), or a `distribution` this backend cannot
+            train under.
         PreflightError: With `strict=True`, when a check before training
             found an error (its `findings` attribute holds the errors;
             `recipes.PreflightError`, a `RuntimeError`).
@@ -212,6 +234,7 @@ def babysit(
         verbose=verbose,
         strict=strict,
         ensemble=ensemble,
+        distribution=distribution,
     )
     data = DataArgs(
         x,

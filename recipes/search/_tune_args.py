@@ -131,6 +131,28 @@ def check_verbose(verbose):
         )
 
 
+def check_strategy(strategy):
+    """KerasTuner builds and trains each trial under a `tf.distribute.Strategy`,
+    on TensorFlow only (it reads the strategy's `extended`)."""
+    if strategy is None:
+        return
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if isinstance(strategy, tf.distribute.Strategy):
+            return
+    raise TypeError(
+        "`distribution_strategy` must be a tf.distribute.Strategy (e.g. "
+        "tf.distribute.MirroredStrategy()) on the TensorFlow backend: KerasTuner "
+        "builds and trains each trial under it. On JAX and PyTorch the trials "
+        "run on one device: pass None. Received: distribution_strategy of type "
+        f"{type(strategy).__name__} on the {backend} backend"
+    )
+
+
 def data_plan(x, y, validation_data, cv, validation_split, seed, task, verbose):
     """What each trial trains and validates on.
 

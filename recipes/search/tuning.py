@@ -133,7 +133,7 @@ def tune(
             `best_model(refit=True)`. Defaults to `None`.
         distribution_strategy: A `tf.distribute.Strategy` every trial's model
             is built and trained under (e.g. `MirroredStrategy()` for several
-            GPUs). Defaults to `None`.
+            GPUs; TensorFlow only, as in KerasTuner). Defaults to `None`.
         babysit: Run each trial with the Babysitter. Defaults to `True`.
         callbacks: Extra Keras callbacks for every trial (deep-copied per
             trial). Defaults to `None`.
@@ -157,7 +157,8 @@ def tune(
             a search of other data, builder or space (resume only a match;
             `overwrite=True` or another `project_name` starts anew); all
             before the first trial.
-        TypeError: If `max_trials` is not an integer, or on a removed
+        TypeError: If `max_trials` is not an integer, `distribution_strategy`
+            is not a `tf.distribute.Strategy` (on TensorFlow), or on a removed
             keyword (`builder_kwargs`: pass a `RecipeHyperModel` as
             `builder`).
 
@@ -192,6 +193,7 @@ def tune(
     obj = _args.objective_of(objective, task)
     deadline = _args.deadline_of(time_limit)
     _args.check_verbose(verbose)
+    _args.check_strategy(distribution_strategy)
     validation_data, cv, notes, folds, x_all, y_all = _args.data_plan(
         x, y, validation_data, cv, validation_split, seed, task, verbose
     )

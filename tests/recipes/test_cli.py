@@ -81,6 +81,10 @@ def test_bad_input_is_one_line_and_status_2(tmp_path, capsys):
         "no such file": (["check", str(tmp_path / "nope.npz")], "No such"),
         "wrong type": (["fit", _csv(tmp_path / "d.txt", ["1,2,0"])], ".npz"),
         "bad flag": (["fit", good, "--target", "label", "--epochs", "0"], "--epochs"),
+        "bad devices": (
+            ["fit", good, "--target", "label", "--devices", "every"],
+            "argument --devices: invalid choice: 'every'",
+        ),
         "usage": (["fit"], "DATA"),
     }
     np.savez(tmp_path / "nox.npz", y=np.arange(4))
@@ -150,7 +154,8 @@ def test_tune_writes_the_search_into_the_run(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["tune", _npz(tmp_path, with_test=False), "--output-dir", str(out)]
     argv += ["--max-trials", "2", "--trial-epochs", "1", "--epochs", "1"]
-    argv += ["--no-preflight", "--quiet"]
+    # --devices all: one device here (no GPU), through tune's own door
+    argv += ["--no-preflight", "--quiet", "--devices", "all"]
     assert main(argv) == 0
     assert (out / "search.png").stat().st_size > 0
     assert (out / "search_trials.csv").read_text().count("\n") == 3  # header + 2

@@ -337,6 +337,17 @@ def test_bad_input_fails_before_the_first_trial(iris, tmp_path, kwargs, match):
     assert not any("trial_" in d for _, ds, _ in os.walk(tmp_path) for d in ds)
 
 
+def test_a_strategy_that_is_not_one_fails_before_the_first_trial(iris, tmp_path):
+    with pytest.raises(TypeError, match="tf.distribute.Strategy.*type str"):
+        tune(
+            iris.x_train,
+            iris.y_train,
+            directory=str(tmp_path),
+            distribution_strategy="mirrored",
+        )
+    assert not os.listdir(tmp_path)
+
+
 def test_babysitter_stops_a_diverging_trial(iris, tmp_path):
     result = tune(
         iris.x_train,
