@@ -29,6 +29,12 @@ Usage:
 
     nice -n 10 python benchmarks/diagnosis.py [--seeds 3] [--only a,b]
         [--kind healthy|faulty] [--no-preflight] [--out NAME.json]
+        [--precision float32|mixed_float16|mixed_bfloat16]
+
+`--precision` sets Keras' global dtype policy before any program is built, so
+every program runs as its author's code would under
+`keras.mixed_precision.set_global_policy(...)`; the backend is
+`KERAS_BACKEND` (TensorFlow unless set).
 """
 
 import argparse
@@ -169,7 +175,8 @@ def fix_matches(text, words):
     )
 
 
-def run_once(case, seed, use_preflight):
+def run_once(case, seed, use_preflight, precision="float32"):
+    keras.mixed_precision.set_global_policy(precision)  # clear_session resets it
     keras.utils.set_random_seed(seed)
     start = time.perf_counter()
     spec = case.build(seed)
@@ -277,6 +284,12 @@ def main():
     p.add_argument("--kind", choices=("healthy", "faulty"), default=None)
     p.add_argument("--no-preflight", action="store_true")
     p.add_argument(
+        "--precision",
+        choices=("float32", "mixed_float16", "mixed_bfloat16"),
+        default="float32",
+        help="Keras' global dtype policy for every program",
+    )
+    p.add_argument(
         "--out",
         default=None,
         help="results file name in benchmarks/results (default: diagnosis.json, "
@@ -297,7 +310,7 @@ def main():
     for c in cases:
         seeds = []
         for seed in range(args.seeds):
-            row = run_once(c, seed, not args.no_preflight)
+            row = run_once(c, seed, not args.no_preflight, args.precision)
             score(c, row)
             seeds.append(row)
             tag = "FALSE ALARM" if row.get("false_alarm") else ""
@@ -327,6 +340,7 @@ def main():
     result = {
         "seeds": args.seeds,
         "preflight": not args.no_preflight,
+        "precision": args.precision,
         "wall_seconds": round(wall, 1),
         "platform": {
             "python": platform.python_version(),
