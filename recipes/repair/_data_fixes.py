@@ -231,3 +231,45 @@ class HeldOutScaling(Fix):
             "fitted on x_train",
             _PIPELINE,
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class BinaryLabels(Fix):
+    """Two-class labels encoded as two other values (-1/+1 from an SVM
+    export, 1/2 from a CSV) mapped to the 0/1 a sigmoid and a binary
+    cross-entropy expect: the larger value is the positive class."""
+
+    name: ClassVar[str] = "binary_labels"
+    level: ClassVar[str] = "data"
+
+    def _values(self, plan):
+        both = np.concatenate([np.ravel(plan.y), np.ravel(plan.y_val)])
+        return np.unique(both.astype("float64"))
+
+    def _applies(self, plan):
+        values = self._values(plan)
+        return (
+            plan.task == "binary"
+            and len(values) == 2
+            and not np.isin(values, (0.0, 1.0)).all()
+        )
+
+    def apply(self, plan):
+        high = self._values(plan).max()
+
+        def encode(y):
+            return (np.asarray(y, "float64") == high).astype("float32")
+
+        return plan.replace(y=encode(plan.y), y_val=encode(plan.y_val))
+
+    def change(self, plan):
+        low, high = (f"{v:g}" for v in self._values(plan))
+        return Change(
+            self.name,
+            self.level,
+            f"Labels {low}/{high} mapped to 0/1 (what a sigmoid output and a "
+            "binary cross-entropy expect).",
+            f"y_train = (y_train == {high}).astype('float32')  # {low} -> 0, "
+            f"{high} -> 1\ny_val = (y_val == {high}).astype('float32')",
+            _PIPELINE,
+        )

@@ -48,7 +48,10 @@ def infer_task(y, loss_kind, units):
     values = np.unique(y)
     if units == 1:
         binary = np.isin(values, (0.0, 1.0)).all()
-        return "binary" if binary else "regression"
+        # two values under a binary cross-entropy: a two-class task whose
+        # labels are encoded wrongly (-1/1, 1/2), not a regression
+        two = len(values) == 2 and loss_kind == "binary"
+        return "binary" if binary or two else "regression"
     if loss_kind == "regression" and len(values) > units + 1:
         return "regression"
     return "classification"

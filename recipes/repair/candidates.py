@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 from recipes.repair._data_fixes import (
+    BinaryLabels,
     HeldOutScaling,
     ImputeMissing,
     LabelsFromZero,
@@ -48,7 +49,7 @@ ADAM, MOMENTUM = Optimizer("Adam", 1e-3), Optimizer("SGD", None, momentum=0.9)
 # cause -> fixes, cheapest and most likely first
 BY_CAUSE = {
     "data_nan": (ImputeMissing(),),
-    "label_range": (LabelsFromZero(), ShuffleRows(), OutputHead()),
+    "label_range": (LabelsFromZero(), BinaryLabels(), ShuffleRows(), OutputHead()),
     "held_out_scale": (HeldOutScaling(), ShuffleRows()),
     "output_activation": (OutputHead(),),
     "regularization_loss": (L2(1e-4), L2(0.0)),

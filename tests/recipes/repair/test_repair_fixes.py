@@ -329,3 +329,22 @@ def test_an_adapted_normalization_keeps_its_state_in_every_copy(functional):
         for a, b in zip(state.get_weights(), norm.get_weights()):
             np.testing.assert_allclose(a, b)
         np.testing.assert_allclose(state(x).numpy().mean(0), 0, atol=1e-4)
+
+
+def test_minus_one_plus_one_labels_under_a_binary_loss_are_mapped_to_0_1():
+    x, _ = _data()
+    y = np.where(x[:, 0] > 5, 1.0, -1.0).astype("float32")
+    model = keras.Sequential(
+        [keras.Input((6,)), L.Dense(8, "relu"), L.Dense(1, "sigmoid")]
+    )
+    plan = _plan(model, y=y, loss="binary_crossentropy")
+    assert plan.task == "binary"  # two values under BCE: not a regression
+    fix = data_fixes.BinaryLabels()
+    assert fix.applies(plan)
+    fixed = fix.apply(plan)
+    assert set(np.unique(fixed.y)) == {0.0, 1.0} and not fix.applies(fixed)
+    names = {"y_train": plan.y, "y_val": plan.y_val}
+    exec(fix.change(plan).code, names)  # the printed code runs as written
+    np.testing.assert_array_equal(names["y_val"], fixed.y_val)
+    hinge = _plan(model, y=y, loss="hinge")
+    assert not fix.applies(hinge)  # a hinge loss takes -1/1 as they are
