@@ -59,6 +59,41 @@ ADAPTIVE = {
 }
 
 
+def optimizer_of(model):
+    """The model's optimizer, taken out of a `LossScaleOptimizer` (which
+    `compile` wraps around it under `mixed_float16`), or None."""
+    opt = getattr(model, "optimizer", None)
+    return getattr(opt, "inner_optimizer", None) or opt
+
+
+def adaptive_optimizer(model):
+    """Whether the model's optimizer (inside a `LossScaleOptimizer` too) scales
+    its steps per parameter, so that "use Adam" is no advice."""
+    return type(optimizer_of(model)).__name__ in ADAPTIVE
+
+
+def loss_scale(model):
+    """The loss scale of the model's `LossScaleOptimizer` as a float, or None
+    when it has none (the loss is not scaled)."""
+    opt = getattr(model, "optimizer", None)
+    if not isinstance(opt, keras.optimizers.LossScaleOptimizer):
+        return None
+    scale = opt.dynamic_scale if opt.built else opt.initial_scale
+    try:
+        return float(keras.ops.convert_to_numpy(scale))
+    except (TypeError, ValueError):
+        return None
+
+
+def computes_in_float16(model):
+    """Whether a layer of `model` computes in float16 (`mixed_float16`),
+    whose range ends at 65504 and whose small gradients round to 0."""
+    return any(
+        getattr(layer, "compute_dtype", None) == "float16"
+        for layer in walk_layers(model)
+    )
+
+
 def learning_rate(model):
     """The optimizer's current learning rate as a float, or None."""
     opt = getattr(model, "optimizer", None)
@@ -93,8 +128,7 @@ def stall_fix(model, rates):
     if heavy:
         return heavy
     rate = rates[-1] if rates else None
-    opt = type(getattr(model, "optimizer", None)).__name__
-    adaptive = opt in ADAPTIVE
+    adaptive = adaptive_optimizer(model)
     lowered = len(rates) > 1 and rate is not None and min(rates[-3:]) < 0.5 * max(rates)
     checks = (
         "check that the labels line up with the inputs and that the output "

@@ -38,6 +38,7 @@ SYMPTOMS = frozenset(
         "exploding_gradients",
         "oscillating_loss",
         "batchnorm_statistics",
+        "float16_overflow",
     }
 )
 _WELL = " The network is learning well all the same, so this is only worth knowing."

@@ -19,6 +19,8 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 from callbacks._base import check_positive, worst_layers
 from callbacks._probe import ProbeMonitor
 
@@ -26,6 +28,10 @@ from callbacks._probe import ProbeMonitor
 # (mostly dead): the depth trend does not start there.
 _TINY = 1e-6
 _LIMITS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0)}
+
+
+def _shown(std):
+    return f"{std:.3g}" if np.isfinite(std) else "beyond float16's range"
 
 
 class ActivationStats(ProbeMonitor):
@@ -97,10 +103,23 @@ class ActivationStats(ProbeMonitor):
         )
         return config
 
+    def keys(self):
+        layers = self.probe.layers
+        bounded = [name for name, kind in layers if kind in _LIMITS]
+        return (
+            [f"activation_std/{name}" for name, _ in layers]
+            + [f"saturated_fraction/{name}" for name in bounded]
+            + ["saturated_fraction"] * bool(bounded)
+        )
+
     def check(self, epoch, logs, acts):
-        logs = {} if logs is None else logs
         stds, sat_total, sat_count, hits = [], 0.0, 0, []
         for (name, kind), a in zip(self.probe.layers, acts):
+            if not np.isfinite(a).all():
+                # a layer that overflowed float16: its spread is beyond
+                # float16's range (inf for the check, NaN in the logs)
+                stds.append((name, float("inf")))
+                continue
             std = float(a.std())
             stds.append((name, std))
             logs[f"activation_std/{name}"] = std
@@ -157,8 +176,13 @@ class ActivationStats(ProbeMonitor):
         no ratio is ever taken to a zero std."""
         if len(stds) < 3:
             return
-        top = max(std for _, std in stds)
-        varying = [i for i, (_, std) in enumerate(stds) if std > _TINY * top]
+        # a layer that overflowed float16 (inf) may end the trend, not start it
+        top = max((std for _, std in stds if np.isfinite(std)), default=0.0)
+        varying = [
+            i
+            for i, (_, std) in enumerate(stds)
+            if np.isfinite(std) and std > _TINY * top
+        ]
         moving = [i for i, (_, std) in enumerate(stds) if std > 0.0]
         if not varying or moving[-1] <= varying[0]:
             return
@@ -175,7 +199,7 @@ class ActivationStats(ProbeMonitor):
                 value=ratio,
                 threshold=1.0 / self.std_ratio if shrink else self.std_ratio,
                 message=f"The activation std goes from {first:.3g} in "
-                f"{first_name} to {last:.3g} in {last_name}: activations "
+                f"{first_name} to {_shown(last)} in {last_name}: activations "
                 f"{'collapse toward 0' if shrink else 'explode'} with depth.",
                 suggestion="Use He initialization for ReLU (Xavier for "
                 "tanh), or add BatchNormalization after each Dense/Conv.",

@@ -51,9 +51,15 @@ CHECKS = {
     "overfitting": GeneralizationWatch,
     "underfitting": GeneralizationWatch,
     "batchnorm_statistics": BatchNormMonitor,
+    "float16_overflow": LossWatch,  # and the probe and gradient checks
     "output_activation": None,  # the Babysitter's own check, at train begin
 }
-_ALWAYS = ("nan_loss", "activation_checks_skipped", "gradient_checks_skipped")
+_ALWAYS = (
+    "nan_loss",
+    "float16_overflow",
+    "activation_checks_skipped",
+    "gradient_checks_skipped",
+)
 _ORDER = (  # BatchNormMonitor after the passes it shares (probe, gradient)
     LossWatch,
     DeadUnitMonitor,

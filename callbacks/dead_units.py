@@ -93,21 +93,24 @@ class DeadUnitMonitor(ProbeMonitor):
         config.update(threshold=self.threshold, error_threshold=self.error_threshold)
         return config
 
+    def keys(self):
+        names = [name for name, kind in self.probe.layers if kind == "relu"]
+        return [f"dead_fraction/{n}" for n in names] + ["dead_fraction"] * bool(names)
+
     def check(self, epoch, logs, acts):
         dead_total, units_total, layers, hits = 0, 0, 0, []
         for (name, kind), a in zip(self.probe.layers, acts):
-            if kind != "relu":
-                continue
+            if kind != "relu" or not np.isfinite(a).all():
+                continue  # float16 overflow: not measured (NaN)
             dead = np.all(a == 0, axis=0)
             frac = float(dead.mean())
             dead_total += int(dead.sum())
             units_total += dead.size
             layers += 1
-            if logs is not None:
-                logs[f"dead_fraction/{name}"] = frac
+            logs[f"dead_fraction/{name}"] = frac
             if frac >= self.threshold:
                 hits.append((name, frac))
-        if units_total and logs is not None:
+        if units_total:
             logs["dead_fraction"] = dead_total / units_total
         if not hits:
             return

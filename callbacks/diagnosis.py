@@ -46,6 +46,7 @@ _RANK = (
     "nan_loss",
     "diverging_loss",
     "exploding_gradients",
+    "float16_overflow",
     "oscillating_loss",
     "dead_units",
     "saturated_units",
@@ -176,6 +177,9 @@ def _rank(finding):
         if finding.epoch >= 2 and finding.check != "vanishing_gradients":
             # first seen late in a failing run: a consequence, not the cause
             return _RANK.index("underfitting") + 0.5
+    if finding.check == "float16_overflow" and finding.epoch is None:
+        # float16 overflowing before any update: no learning rate made it
+        return _RANK.index("nan_loss") - 0.5
     try:
         return _RANK.index(finding.check)
     except ValueError:

@@ -40,7 +40,8 @@ class GeneralizationWatch(MonitorBase):
       to validation: the model has room for more capacity.
 
     Writes `generalization_gap` (train minus validation accuracy, or
-    validation minus training loss) to `logs`. Needs validation data in `fit`.
+    validation minus training loss) to `logs`, NaN on the epochs `fit` does
+    not validate (`validation_freq`). Needs validation data in `fit`.
 
     Args:
         max_gap: Accuracy gap that counts as overfitting. Defaults to `0.1`.
@@ -66,10 +67,12 @@ class GeneralizationWatch(MonitorBase):
         self.history = []
         self._n_val = None
         self._last_epoch = None
+        self._validates = False
 
     def on_train_begin(self, logs=None):
         self.reset()
         _, _, val_x, _ = fit_arguments(self.model) if self.model else (None,) * 4
+        self._validates = val_x is not None
         try:
             self._n_val = sample_count(val_x) if val_x is not None else None
         except (AttributeError, TypeError, IndexError, StopIteration):
@@ -152,6 +155,8 @@ class GeneralizationWatch(MonitorBase):
         logs = {} if logs is None else logs
         self._last_epoch = epoch
         if "val_loss" not in logs or "loss" not in logs:
+            if self._validates or self.history:  # `validation_freq` > 1
+                logs["generalization_gap"] = float("nan")
             return
         loss, val_loss = float(logs["loss"]), float(logs["val_loss"])
         key = accuracy_key(logs)

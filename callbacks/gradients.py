@@ -22,8 +22,10 @@ import keras
 import numpy as np
 
 from callbacks._base import check_positive, checked_epoch
-from callbacks._gradient_fn import gradient_function
+from callbacks._gradient_fn import float16_rms, gradient_function
+from callbacks._logs import computes_in_float16, loss_scale
 from callbacks._probe import ProbeMonitor, make_probe
+from callbacks._state import all_finite
 
 
 class GradientMonitor(ProbeMonitor):
@@ -39,10 +41,16 @@ class GradientMonitor(ProbeMonitor):
     leaves the model untouched. A model built by its first batch is measured
     from the end of epoch 0.
 
+    Under `mixed_float16` the loss is scaled as the model's
+    `LossScaleOptimizer` scales it (see `float16_rms`): a gradient that
+    underflows float16 is told apart from a dead path, and gradients that
+    overflow float16 while the weights are finite are `float16_overflow`.
+
     Writes `grad_rms/<layer>` and `gradient_ratio` (first kernel's gradient
-    RMS / last kernel's) to `logs`; NaN on the epochs that are not measured,
-    so History and CSVLogger columns stay aligned. Checks `vanishing_gradients` and
-    `exploding_gradients`.
+    RMS / last kernel's) to `logs` every epoch: NaN on the epochs that are
+    not measured, and `gradient_ratio` NaN when the first or last gradient is
+    0, so History, CSVLogger and TensorBoard keep every column. Checks
+    `vanishing_gradients` and `exploding_gradients`.
 
     Args:
         probe_data: An `(x, y)` tuple to probe with, or `None` to sample the
@@ -80,7 +88,7 @@ class GradientMonitor(ProbeMonitor):
     def reset(self):
         super().reset()
         self._fn = None
-        self._keys = []
+        self._float16 = False
 
     def on_train_end(self, logs=None):
         self._fn = None  # the compiled function holds the model
@@ -115,22 +123,35 @@ class GradientMonitor(ProbeMonitor):
         # A model built by its first batch is measured from epoch 0 on.
         if self.probe is not None and not self._broken:
             self._run(epoch, logs)
+        if logs is not None:
+            for key in self._keys:  # the same columns every epoch
+                logs.setdefault(key, float("nan"))
+
+    def _gradients(self, x, y):
+        """`(rms, y_pred, underflow)` at the optimizer's loss scale (see
+        `float16_rms`); the keys are known once the function is built."""
+        if self._fn is None:
+            self._fn = gradient_function(self.model)
+            names = self._fn.layers
+            if len(names) >= 2:
+                self._keys = [f"grad_rms/{n}" for n in names] + ["gradient_ratio"]
+            self._float16 = computes_in_float16(self.model)
+        scale = loss_scale(self.model) or 1.0
+        if self._float16:
+            return float16_rms(self._fn, x, y, scale)
+        rms, y_pred = self._fn(x, y, scale=scale, with_outputs=True)
+        return rms, y_pred, {}
 
     def _run(self, epoch, logs):
         # Before training, then after epochs 0, 1, 3, 7, 15, ... (epoch + 1 a
         # power of two): early, when gradient problems show, and rarely later.
         if epoch is not None and not checked_epoch(epoch):
-            if logs is not None:
-                for key in self._keys:
-                    logs[key] = float("nan")  # keeps History columns aligned
             return
         n = self.batch_size
         x = keras.tree.map_structure(lambda a: a[:n], self.probe.x)
         y = keras.tree.map_structure(lambda a: a[:n], self.probe.y)
         try:
-            if self._fn is None:
-                self._fn = gradient_function(self.model)
-            rms, y_pred = self._fn(x, y, with_outputs=True)
+            rms, y_pred, underflow = self._gradients(x, y)
             if epoch is not None:  # BatchNormMonitor's training-mode pass
                 self.probe.keep_train_output(epoch, y_pred)
         except (ValueError, TypeError, NotImplementedError, AttributeError) as exc:
@@ -147,27 +168,25 @@ class GradientMonitor(ProbeMonitor):
         if len(rms) < 2:
             return
         if not all(np.isfinite(v) for v in rms.values()):
-            self._broken = True
-            self.find(
-                "nan_loss",
-                epoch,
-                "error",
-                message="The gradients on the probe batch are NaN or infinite.",
-                suggestion="Lower the learning rate, normalize the inputs, or "
-                "clip gradients (`clipnorm=1.0`).",
-            )
+            self._not_finite(epoch)
             return
+        if logs is not None:
+            for name, value in rms.items():
+                logs[f"grad_rms/{name}"] = value
         names = list(rms)
         first, last = rms[names[0]], rms[names[-1]]
         if first == 0 or last == 0:
             return  # a dead layer blocks the gradient: DeadUnitMonitor's case
         ratio = first / last
-        self._keys = [f"grad_rms/{name}" for name in rms] + ["gradient_ratio"]
         if logs is not None:
-            for name, value in rms.items():
-                logs[f"grad_rms/{name}"] = value
             logs["gradient_ratio"] = ratio
         if ratio < 1.0 / self.ratio:
+            rounds = ""
+            if names[0] in underflow:
+                rounds = (
+                    " In float16 it even rounds to 0 at the loss scale "
+                    f"{underflow[names[0]]:g}: {names[0]} gets no update at all."
+                )
             self.find(
                 "vanishing_gradients",
                 epoch,
@@ -176,7 +195,7 @@ class GradientMonitor(ProbeMonitor):
                 value=ratio,
                 threshold=1.0 / self.ratio,
                 message=f"The gradient reaching {names[0]} is {ratio:.1e} times "
-                f"the one at {names[-1]}: the first layers barely learn.",
+                f"the one at {names[-1]}: the first layers barely learn.{rounds}",
                 suggestion="Use ReLU instead of sigmoid/tanh in hidden layers, "
                 "He initialization, BatchNormalization, or fewer layers.",
             )
@@ -193,3 +212,28 @@ class GradientMonitor(ProbeMonitor):
                 suggestion="Use a smaller initialization (He/Xavier), add "
                 "BatchNormalization, or clip gradients (`clipnorm=1.0`).",
             )
+
+    def _not_finite(self, epoch):
+        # In float16 with finite weights, the pass overflowed float16's range
+        # (even unscaled): not a network blown up by its updates.
+        if self._float16 and all_finite(self.model.trainable_weights):
+            self.find(
+                "float16_overflow",
+                epoch,
+                "warning",
+                message="The gradients on the probe batch overflow float16 (inf "
+                "or NaN even without loss scaling) while every weight is finite.",
+                suggestion="Keep the activations and the loss small (normalize "
+                "the inputs and the targets), or train with "
+                '`keras.mixed_precision.set_global_policy("mixed_bfloat16")`.',
+            )
+            return
+        self._broken = True
+        self.find(
+            "nan_loss",
+            epoch,
+            "error",
+            message="The gradients on the probe batch are NaN or infinite.",
+            suggestion="Lower the learning rate, normalize the inputs, or "
+            "clip gradients (`clipnorm=1.0`).",
+        )

@@ -19,7 +19,13 @@ import keras
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive
-from callbacks._logs import accuracy_key, learning_rate, stall_fix
+from callbacks._logs import (
+    accuracy_key,
+    computes_in_float16,
+    learning_rate,
+    loss_scale,
+    stall_fix,
+)
 from callbacks._state import Reader, all_finite, raw_model
 from callbacks.heads import chance_loss
 
@@ -31,6 +37,9 @@ class LossWatch(MonitorBase):
     """Reads the epoch training loss the way the lecture says to babysit it.
 
     - `nan_loss` (error): the loss or a weight is NaN/inf. Checked first.
+    - `float16_overflow` (warning): under `mixed_float16`, the
+      `LossScaleOptimizer`'s loss scale fell below 1: nearly every step's
+      gradients overflowed float16 and the step was skipped.
     - `diverging_loss` (error): the loss climbs above 1.5x its best value,
       undoing over half of the progress since the first epoch, or above 3x
       the priors' loss (10x in the first epoch): the learning rate is too
@@ -147,15 +156,22 @@ class LossWatch(MonitorBase):
         if self.nan or "loss" not in logs:
             return
         loss = float(logs["loss"])
-        if not math.isfinite(loss) or not self._weights_finite():
+        self._loss_scale(epoch)
+        weights_finite = self._weights_finite()
+        if not math.isfinite(loss) or not weights_finite:
             self.nan = True
+            why = "the updates blew the weights up."
+            if weights_finite and computes_in_float16(self.model):
+                why = (
+                    "every weight is finite, so a value of the mixed_float16 "
+                    "pass overflowed float16 (above 65504)."
+                )
             self.find(
                 "nan_loss",
                 epoch,
                 "error",
                 value=loss,
-                message="The training loss or a weight became NaN/infinite: "
-                "the updates blew the weights up.",
+                message=f"The training loss or a weight became NaN/infinite: {why}",
                 suggestion=f"{_LOWER_LR}, normalize the inputs, or clip "
                 "gradients (`clipnorm=1.0`).",
             )
@@ -177,6 +193,28 @@ class LossWatch(MonitorBase):
             self._stalled(epoch, loss)
             self._bouncing(epoch, chunks)
         self._oscillating(epoch)
+
+    def _loss_scale(self, epoch):
+        # Under mixed_float16 the LossScaleOptimizer halves its scale at every
+        # step whose gradients overflow float16 (and skips the step): a scale
+        # under 1 means most steps overflow, whatever the scale.
+        scale = loss_scale(self.model) if self.model is not None else None
+        if scale is None or scale >= 1.0:
+            return
+        start = self.model.optimizer.initial_scale
+        self.find(
+            "float16_overflow",
+            epoch,
+            "warning",
+            value=scale,
+            threshold=1.0,
+            message=f"The loss scale fell from {start:g} to {scale:.2g}: the "
+            "LossScaleOptimizer halves it and skips the step whenever the "
+            "gradients overflow float16, so nearly every step was skipped.",
+            suggestion="Keep the activations and the loss small (normalize the "
+            "inputs and the targets, lower the learning rate), or train with "
+            '`keras.mixed_precision.set_global_policy("mixed_bfloat16")`.',
+        )
 
     def _bouncing(self, epoch, chunks):
         # Within one epoch: chunk losses jump up and down (tiny batches, high

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from callbacks._base import MonitorBase, check_positive, worst_layers
-from callbacks._logs import ADAPTIVE, learning_rate
+from callbacks._logs import adaptive_optimizer, learning_rate
 from callbacks._state import Reader, raw_model
 from callbacks.layers import walk_layers
 
@@ -49,7 +49,8 @@ class UpdateRatioMonitor(MonitorBase):
     batches per epoch, so training is not slowed down.
 
     Writes `update_ratio/<layer>` (median over the sampled batches) and
-    `update_ratio` (median over layers) to the epoch `logs`. Check:
+    `update_ratio` (median over layers) to the epoch `logs`, every epoch (NaN
+    where a kernel could not be measured). Check:
     `update_ratio`, from the second epoch and 200 optimizer steps on (before,
     it only logs: a layer started near zero has huge relative updates at
     first): one finding an epoch for the kernels above `high`, one for those
@@ -98,6 +99,7 @@ class UpdateRatioMonitor(MonitorBase):
         self._last_batch = -1
         self._start_rate = None
         self._pending = []
+        self._keys = []
 
     def on_epoch_begin(self, epoch, logs=None):
         if epoch == 0:
@@ -154,12 +156,19 @@ class UpdateRatioMonitor(MonitorBase):
         self._steps_done += steps or self._last_batch + 1
         self._ratios_of_epoch()
         medians = {n: float(np.median(r)) for n, r in self._ratios.items()}
-        if not medians:
-            return
+        if not self._keys:  # the same columns every epoch, NaN if not measured
+            names = [name for name, _ in kernel_layers(raw_model(self))]
+            if names:
+                self._keys = [f"update_ratio/{n}" for n in names] + ["update_ratio"]
         if logs is not None:
             for name, value in medians.items():
                 logs[f"update_ratio/{name}"] = value
-            logs["update_ratio"] = float(np.median(list(medians.values())))
+            if medians:
+                logs["update_ratio"] = float(np.median(list(medians.values())))
+            for key in self._keys:
+                logs.setdefault(key, float("nan"))
+        if not medians:
+            return
         # Judged only after WARMUP_STEPS optimizer steps (and never in the
         # first epoch): early relative updates of small kernels are huge.
         if epoch == 0 or self._steps_done < WARMUP_STEPS:
@@ -232,8 +241,7 @@ class UpdateRatioMonitor(MonitorBase):
             if high:
                 fix = f"Lower the learning rate 3-10x{now}."
             else:
-                opt = type(getattr(self.model, "optimizer", None)).__name__
-                also = "" if opt in ADAPTIVE else ", or use Adam"
+                also = "" if adaptive_optimizer(self.model) else ", or use Adam"
                 fix = f"Raise the learning rate 10x{now}{also}."
         self.find_layers(
             "update_ratio",

@@ -20,8 +20,13 @@ class ProbeMonitor(MonitorBase):
     """A monitor that runs a check on probe activations before training and
     after epochs 0, 1, 3, 7, 15, ... and the fit's last one (`checked_epoch`;
     an early-stopped fit's last epoch is checked at the end of training).
-    On the other epochs its figures are NaN in the logs, so History and
-    CSVLogger columns stay aligned.
+    Its figures (`keys`) are in the logs of every epoch, NaN on the epochs
+    it does not check or cannot measure, so History, CSVLogger and
+    TensorBoard keep every column.
+
+    Under `mixed_float16` activations that leave float16's range (inf or
+    NaN while the weights are finite) are `float16_overflow`, not a NaN
+    network: the check goes on with the layers that stayed finite.
 
     Args:
         probe_data: Inputs (or an `(x, y)` tuple) to probe with, or `None` to
@@ -65,6 +70,7 @@ class ProbeMonitor(MonitorBase):
             return
         self._skip(reason)
         if reason is None:
+            self._keys = self.keys()
             self._run(None, None)
 
     def _skip(self, reason):
@@ -86,13 +92,15 @@ class ProbeMonitor(MonitorBase):
             self._pending = False
             reason = self.probe.build()
             self._skip(reason)
+            if reason is None:
+                self._keys = self.keys()
+        if logs is not None:
+            for key in self._keys:  # the same columns every epoch
+                logs[key] = float("nan")
         if self.probe is None or self._broken:
             return
         if checked_epoch(epoch, (self.params or {}).get("epochs")):
             self._run(epoch, logs)
-        elif logs is not None:
-            for key in self._keys:
-                logs[key] = float("nan")
 
     def on_train_end(self, logs=None):
         # A fit stopped early (EarlyStopping): its last epoch is checked too.
@@ -109,7 +117,10 @@ class ProbeMonitor(MonitorBase):
         left = None if epoch is None else checks_left(epoch, epochs)
         acts = self.probe.activations(epoch, left)
         finite = self.probe.weights_finite
-        if not finite or not all(np.isfinite(a).all() for a in acts):
+        bad = [i for i, a in enumerate(acts) if not np.isfinite(a).all()]
+        if finite and bad and all(self.probe.float16[i] for i in bad):
+            self._float16_overflow(epoch, self.probe.layers[bad[0]][0])
+        elif bad or not finite:
             self._broken = True
             self.find(
                 "nan_loss",
@@ -121,12 +132,29 @@ class ProbeMonitor(MonitorBase):
                 "normalize the inputs, or clip gradients (`clipnorm=1.0`).",
             )
             return
-        written = {} if logs is None else logs
-        before = set(written)
-        self.check(epoch, written, acts)
-        if logs is not None and not self._keys:
-            self._keys = [k for k in written if k not in before]
+        self.check(epoch, {} if logs is None else logs, acts)
+
+    def _float16_overflow(self, epoch, name):
+        self.find(
+            "float16_overflow",
+            epoch,
+            "warning",
+            layer=name,
+            message=f"The activations of {name} overflow float16 (inf or NaN "
+            "on the probe while every weight is finite): under mixed_float16 "
+            "values above 65504 do not exist.",
+            suggestion="Keep the activations small (normalize the inputs, He/"
+            "Xavier initialization, BatchNormalization), or train with "
+            '`keras.mixed_precision.set_global_policy("mixed_bfloat16")` '
+            "(float32's range).",
+        )
+
+    def keys(self):
+        """Subclasses: the figures `check` writes to the logs, given
+        `self.probe.layers` (written as NaN on the epochs not measured)."""
+        return []
 
     def check(self, epoch, logs, acts):
-        """Subclasses: inspect `acts` (one 2-D array per watched layer)."""
+        """Subclasses: inspect `acts` (one 2-D float32 array per watched
+        layer; a layer that overflowed float16 holds inf or NaN)."""
         raise NotImplementedError

@@ -82,6 +82,11 @@ def _compiled(stage, x):
     return call
 
 
+def _float32(tensor):
+    a = np.asarray(keras.ops.convert_to_numpy(tensor))
+    return a if a.dtype in (np.float32, np.float64) else a.astype("float32")
+
+
 class Probe:
     """A fixed probe sample plus a model returning hidden activations.
 
@@ -107,6 +112,7 @@ class Probe:
         self._reason = None
         self._finite = (None, True)  # (key, weights_finite) of a call
         self.outputs = None  # the model's output on `x`, inference mode, too
+        self.float16 = []  # per watched layer: computed in float16
         self._train_output = (None, None)  # (epoch, output) of a gradient pass
         self._cache = (None, None)
 
@@ -150,7 +156,12 @@ class Probe:
         outs = self._call(calls_left)
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
         self.outputs = outs.pop() if self._stage.top else None
-        acts = [np.asarray(keras.ops.convert_to_numpy(o)) for o in outs]
+        # float16 and bfloat16 (mixed precision) come back as float32: numpy
+        # would reduce them in their own dtype (a float16 sum overflows at
+        # 65504, a bfloat16 one stops growing), and float32 holds them exactly.
+        dtypes = [keras.backend.standardize_dtype(o.dtype) for o in outs]
+        self.float16 = [dtype == "float16" for dtype in dtypes]
+        acts = [_float32(o) for o in outs]
         acts = [a.reshape(-1, a.shape[-1]) for a in acts]
         self._cache = (key, acts)
         return acts

@@ -537,6 +537,7 @@ MORE = {
     "custom_train_step": dict(build=custom_step),
     "jit_compile": dict(build=mlp, compile_kw=dict(jit_compile=True)),
     "mixed_precision": dict(build=mlp, policy="mixed_float16"),
+    "mixed_bfloat16": dict(build=mlp, policy="mixed_bfloat16"),
     "keras_callbacks": dict(build=mlp, fit_kw="folder"),
 }
 
