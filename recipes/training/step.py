@@ -280,8 +280,9 @@ def train_babysat(
             validation_data=validation_data,
             callbacks=cbs,
             class_weight=class_weight,
-            shuffle=shuffle,
             verbose=verbose,
+            # only when asked: Keras warns of any shuffle with a dataset
+            **({} if shuffle else {"shuffle": False}),
         )
     return TrainedRun(
         rows=log.rows,
