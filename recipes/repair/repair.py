@@ -71,7 +71,11 @@ def repair(
     the validation rows, and the spread of the reference run's metric over
     its last five epochs (see `recipes.repair._outcome`). An accepted
     program is diagnosed again; if it still fails, the next fix stacks on
-    it, until it is healthy, no fix is left, or `max_retrains` runs.
+    it, until it is healthy, no fix is left, or `max_retrains` runs. An
+    accepted learning-rate step is stepped again the same way while it
+    measures better; a rejected fix that cleared its cause but uncovered
+    another gets that cause's first fix on top of it, once. Each is judged
+    by the same rule.
 
     The user's model object is never changed (not its weights, not its
     optimizer); a subclassed model takes only compile-, fit- and data-level

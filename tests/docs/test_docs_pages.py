@@ -68,6 +68,21 @@ def test_verdict_page_ranks_as_the_code_does():
     assert re.findall(r"`(\w+)`", ranking) == list(_RANK)
 
 
+def test_repair_page_lists_the_fixes_as_the_code_orders_them():
+    from recipes.repair.candidates import BY_CAUSE
+
+    text = (DOCS / "how-to" / "repair.md").read_text()
+    marker = "<!-- the table, tested against recipes.repair.candidates.BY_CAUSE -->\n"
+    table = text.split(marker, 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    listed = {
+        re.findall(r"`(\w+)`", row)[0]: re.findall(r"`(\w+)`", row)[1:] for row in table
+    }
+    assert listed == {
+        cause: list(dict.fromkeys(f.name for f in fixes))
+        for cause, fixes in BY_CAUSE.items()
+    }
+
+
 def test_no_pasted_tensorflow_log_lines():
     # Outputs are pasted from real runs; TensorFlow's C++ log lines
     # ("E0000 00:00:... cuInit") must not come along.
