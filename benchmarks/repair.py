@@ -40,7 +40,11 @@ Usage:
 
     nice -n 10 python benchmarks/repair.py [--seeds 3 | --seeds 0,2]
         [--only a,b] [--no-healthy] [--no-faulty] [--no-repair
-        [--random-trials 3]] [--fresh] [--out PATH] [--backend jax]
+        [--random-trials 3]] [--fresh | --stored-only] [--out PATH]
+        [--backend jax]
+
+`--stored-only` trains nothing: it summarizes the rows already in the store
+(a run cut short), each program over the seeds it has.
 
 `--no-repair` runs buggy, fixed and `--random-trials` random trials only
 (for the harness before `recipes.repair` exists; `--random-trials 0` gives
@@ -284,6 +288,11 @@ def main():
     p.add_argument("--no-repair", action="store_true", help="buggy/fixed/random only")
     p.add_argument("--random-trials", type=int, default=3, help="with --no-repair")
     p.add_argument("--fresh", action="store_true", help="ignore stored rows")
+    p.add_argument(
+        "--stored-only",
+        action="store_true",
+        help="train nothing: summarize the rows already stored",
+    )
     p.add_argument("--out", default=None, help="summary JSON path")
     p.add_argument("--backend", default=None, help="keras backend (read at import)")
     args = p.parse_args()
@@ -311,6 +320,8 @@ def main():
         for seed in seeds:
             key = _key(c.name, seed, mode)
             row = stored.get(key)
+            if row is None and args.stored_only:
+                continue
             if row is None:
                 if c.kind == "faulty":
                     row = faulty_row(c, seed, use_repair, args.random_trials)
@@ -321,7 +332,8 @@ def main():
                 keras.backend.clear_session()
             rows.append(row)
             print(progress(c, row), flush=True)
-        done.append((c, rows))
+        if rows:
+            done.append((c, rows))
     faulty = [program_summary(c, rows) for c, rows in done if c.kind == "faulty"]
     healthy = [(c, rows) for c, rows in done if c.kind == "healthy"]
     print_faulty(faulty, use_repair)
