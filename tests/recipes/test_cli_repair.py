@@ -2,6 +2,7 @@
 as one line, exit status 2 and nothing written."""
 
 import os
+import re
 
 import keras
 import numpy as np
@@ -87,7 +88,8 @@ def test_a_real_repair_end_to_end(files, tmp_path, capsys):
     argv = ["repair", files["model.keras"], files["data.npz"], "--epochs", "4"]
     assert main([*argv, "--seed", "0", "--output-dir", str(run)]) == 0
     out = _printed(capsys)
-    assert "fixed (1 retrain" in out and "Learning rate 20 -> " in out
+    # the rate is stepped down while it measures better: one retrain or more
+    assert re.search(r"fixed \(\d+ retrains?", out) and "Learning rate 20 -> " in out
     assert "try 1:" in out  # not --quiet: one line a run
     _reloads(run)
 
