@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from recipes.checks.rows import scale_shift, shifted
 from recipes.repair._plan import output_units
 from recipes.repair.fixes import Change, Fix
 
@@ -207,8 +208,6 @@ class HeldOutScaling(Fix):
     level: ClassVar[str] = "data"
 
     def _applies(self, plan):
-        from recipes.checks.rows import scale_shift, shifted
-
         return len(plan.x_val) >= 10 and shifted(*scale_shift(plan.x, plan.x_val))
 
     def apply(self, plan):
